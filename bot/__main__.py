@@ -1,0 +1,147 @@
+"""Command line and composition root: settings, engine, clients and services are built here only."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from collections.abc import Awaitable, Callable, Sequence
+from pathlib import Path
+
+from bot.config import ConfigError, Settings, load_settings
+from bot.core.errors import UserFacingError
+from bot.log import setup_logging
+
+log = logging.getLogger("bot")
+
+DATA_DIR = Path("data")
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="python -m bot",
+        description="Customer-support bot for a data-loss incident. Settings come from the environment and .env.",
+    )
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+
+    sub.add_parser("run", help="connect to Discord (or the server named by DISCORD_API_BASE) and serve")
+    sub.add_parser("check", help="validate settings and reach the database, the status feed and the LLM")
+
+    db = sub.add_parser("db", help="database maintenance")
+    db_sub = db.add_subparsers(dest="db_command", metavar="ACTION")
+    db_sub.add_parser("upgrade", help="apply pending schema migrations")
+
+    dev = sub.add_parser("devices", help="registered devices (staff)")
+    dev_sub = dev.add_subparsers(dest="devices_command", metavar="ACTION")
+    exp = dev_sub.add_parser("export", help="write every registration, with full device IDs, as CSV")
+    exp.add_argument("--out", required=True, type=Path, metavar="FILE.csv", help="where to write the CSV")
+    dev_sub.add_parser("count", help="how many devices are registered")
+    return p
+
+
+async def _with_services(settings: Settings, body: Callable[..., Awaitable[int]], *, need_key: bool) -> int:
+    from bot.core.services import build_services, resolve_device_key
+
+    key = resolve_device_key(settings) if need_key else "unused-key-for-commands-that-never-decrypt"
+    services = await build_services(settings, device_key=key)
+    try:
+        return await body(services)
+    finally:
+        await services.close()
+
+
+async def _cmd_db_upgrade(settings: Settings) -> int:
+    from bot.core.db import Database, safe_url
+
+    db = Database(settings.database_url)
+    try:
+        await db.upgrade()
+        current, head = await db.current_revision()
+    finally:
+        await db.dispose()
+    print(f"Database {safe_url(settings.database_url)} is at revision {current} (newest: {head}).")
+    return 0
+
+
+async def _cmd_devices_export(settings: Settings, out: Path) -> int:
+    async def body(services: object) -> int:
+        from bot.core.services import Services
+
+        assert isinstance(services, Services)
+        tmp = out.with_name(out.name + ".partial")
+        try:
+            with tmp.open("w", newline="", encoding="utf-8") as fh:
+                n = await services.registry.export_csv(fh)
+            tmp.replace(out)
+        except OSError as exc:
+            tmp.unlink(missing_ok=True)
+            raise UserFacingError(f"Cannot write {out} ({exc.strerror}).") from None
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
+        print(f"Wrote {n} registrations to {out}.")
+        return 0
+
+    return await _with_services(settings, body, need_key=True)
+
+
+async def _cmd_devices_count(settings: Settings) -> int:
+    async def body(services: object) -> int:
+        from bot.core.services import Services
+
+        assert isinstance(services, Services)
+        counts = await services.registry.count()
+        for k, v in counts.items():
+            print(f"{k}: {v}")
+        return 0
+
+    return await _with_services(settings, body, need_key=False)
+
+
+async def _cmd_run(settings: Settings) -> int:
+    from bot.runner import run_bot
+
+    return await run_bot(settings)
+
+
+async def _cmd_check(settings: Settings) -> int:
+    from bot.check import run_checks
+
+    return await run_checks(settings)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return 2
+    if args.command == "db" and args.db_command is None:
+        parser.parse_args(["db", "--help"])
+    if args.command == "devices" and args.devices_command is None:
+        parser.parse_args(["devices", "--help"])
+    try:
+        settings = load_settings()
+        setup_logging(settings.log_level)
+        if args.command == "run":
+            coro: Awaitable[int] = _cmd_run(settings)
+        elif args.command == "check":
+            coro = _cmd_check(settings)
+        elif args.command == "db":
+            coro = _cmd_db_upgrade(settings)
+        elif args.devices_command == "export":
+            coro = _cmd_devices_export(settings, args.out)
+        else:
+            coro = _cmd_devices_count(settings)
+        return asyncio.run(coro)  # type: ignore[arg-type]
+    except (ConfigError, UserFacingError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("Stopped.", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

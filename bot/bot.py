@@ -1,0 +1,63 @@
+"""The Discord transport: SupportBot and how it is pointed at Discord (or a Discord-compatible server)."""
+
+from __future__ import annotations
+
+import logging
+
+import discord
+import yarl
+from discord.ext import commands
+
+from bot.config import Settings
+from bot.core.services import Services
+
+log = logging.getLogger(__name__)
+
+# Every extension the bot loads, in order. Listed explicitly so a typo fails at start, not silently.
+EXTENSIONS: tuple[str, ...] = ()
+
+
+def point_client_at(settings: Settings) -> None:
+    """Send discord.py's REST and gateway traffic to the configured endpoints (process-wide)."""
+    discord.http.Route.BASE = settings.discord_api_base.rstrip("/")
+    discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(settings.discord_gateway_url)
+
+
+def intents() -> discord.Intents:
+    it = discord.Intents.none()
+    it.guilds = True
+    it.guild_messages = True
+    it.dm_messages = True
+    it.message_content = True  # customers ask their questions in plain messages in support channels
+    return it
+
+
+class SupportBot(commands.Bot):
+    def __init__(self, settings: Settings, services: Services, *, guild_ready_timeout: float = 2.0) -> None:
+        super().__init__(
+            command_prefix=commands.when_mentioned,
+            intents=intents(),
+            help_command=None,
+            allowed_mentions=discord.AllowedMentions.none(),
+            guild_ready_timeout=guild_ready_timeout,
+        )
+        self.settings = settings
+        self.services = services
+
+    async def setup_hook(self) -> None:
+        for ext in EXTENSIONS:
+            await self.load_extension(ext)
+        await self.sync_commands()
+
+    async def sync_commands(self) -> None:
+        if self.settings.guild_id:
+            guild = discord.Object(id=self.settings.guild_id)
+            self.tree.copy_global_to(guild=guild)
+            synced = await self.tree.sync(guild=guild)
+        else:
+            synced = await self.tree.sync()
+        log.info("synced %d application commands", len(synced))
+
+    async def on_ready(self) -> None:
+        assert self.user is not None
+        log.info("connected as %s (%s) to %d guild(s)", self.user, self.user.id, len(self.guilds))

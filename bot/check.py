@@ -1,0 +1,113 @@
+"""`python -m bot check`: a readable report on settings and everything the bot must reach."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+from bot.config import Settings
+from bot.core.db import Database, safe_url
+from bot.core.errors import DatabaseUnavailable
+
+
+@dataclass
+class CheckResult:
+    name: str
+    ok: bool | None  # None: not configured, which is allowed
+    detail: str
+
+
+async def _database(settings: Settings) -> CheckResult:
+    db = Database(settings.database_url)
+    try:
+        await db.ping()
+        current, head = await db.current_revision()
+    except DatabaseUnavailable as exc:
+        return CheckResult("database", False, str(exc))
+    finally:
+        await db.dispose()
+    where = safe_url(settings.database_url)
+    if current != head:
+        return CheckResult(
+            "database", True, f"{where} reachable; schema at {current or 'empty'}, will upgrade to {head} at start"
+        )
+    return CheckResult("database", True, f"{where} reachable; schema up to date ({head})")
+
+
+async def _feed(settings: Settings) -> CheckResult:
+    url = settings.status_feed_url
+    if not url:
+        return CheckResult("status feed", None, "STATUS_FEED_URL not set: no automatic status updates")
+    if not url.startswith(("http://", "https://")):
+        path = Path(url.removeprefix("file://"))
+        if path.is_file():
+            return CheckResult("status feed", True, f"local file {path} ({path.stat().st_size} bytes)")
+        return CheckResult("status feed", False, f"local file {path} does not exist")
+    try:
+        async with httpx.AsyncClient(timeout=10, follow_redirects=True) as client:
+            resp = await client.get(url)
+    except httpx.HTTPError as exc:
+        return CheckResult("status feed", False, f"{url} unreachable ({type(exc).__name__}: {exc})")
+    if resp.status_code >= 400:
+        return CheckResult("status feed", False, f"{url} answered HTTP {resp.status_code}")
+    return CheckResult("status feed", True, f"{url} answered HTTP {resp.status_code} ({len(resp.content)} bytes)")
+
+
+async def _llm(settings: Settings) -> CheckResult:
+    if settings.openai_api_key is None:
+        return CheckResult("LLM", None, "OPENAI_API_KEY not set: answers come from the offline answerer")
+    import openai
+
+    client = openai.AsyncOpenAI(
+        api_key=settings.openai_api_key.get_secret_value(),
+        base_url=settings.openai_base_url,
+        timeout=10,
+        max_retries=0,
+    )
+    try:
+        await client.models.list()
+    except openai.AuthenticationError:
+        return CheckResult("LLM", False, "the endpoint refused OPENAI_API_KEY")
+    except openai.APIError as exc:
+        return CheckResult("LLM", False, f"endpoint {client.base_url} failed ({type(exc).__name__})")
+    finally:
+        await client.close()
+    return CheckResult("LLM", True, f"endpoint {client.base_url} reachable, model {settings.openai_model}")
+
+
+async def _static(settings: Settings) -> list[CheckResult]:
+    out = [CheckResult("settings", True, "loaded")]
+    out.append(
+        CheckResult("DISCORD_TOKEN", True, "set")
+        if settings.discord_token
+        else CheckResult("DISCORD_TOKEN", False, "not set: `run` needs it (`sandbox` does not)")
+    )
+    out.append(
+        CheckResult("DEVICE_ID_KEY", True, "set")
+        if settings.device_id_key
+        else CheckResult("DEVICE_ID_KEY", False, "not set: device registration needs it")
+    )
+    kd = settings.knowledge_dir
+    out.append(
+        CheckResult("knowledge", True, f"{kd} found")
+        if kd.is_dir()
+        else CheckResult("knowledge", False, f"KNOWLEDGE_DIR {kd} is not a folder")
+    )
+    return out
+
+
+async def run_checks(settings: Settings, *, printer: Callable[[str], None] = print) -> int:
+    results = await _static(settings)
+    probes: list[Callable[[Settings], Awaitable[CheckResult]]] = [_database, _feed, _llm]
+    for probe in probes:
+        results.append(await probe(settings))
+    width = max(len(r.name) for r in results)
+    for r in results:
+        mark = {True: "ok  ", False: "FAIL", None: "--  "}[r.ok]
+        printer(f"{mark} {r.name.ljust(width)}  {r.detail}")
+    failed = [r for r in results if r.ok is False]
+    printer("All checks passed." if not failed else f"{len(failed)} check(s) failed.")
+    return 1 if failed else 0

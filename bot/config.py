@@ -1,0 +1,188 @@
+"""Settings: the only place that reads the environment.
+
+Every field here is a contract with operators: it appears in `.env.example`
+with a comment, and `tests/test_config.py` keeps the two in agreement.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./data/supportbot.db"
+FEED_FORMATS = ("auto", "statuspage", "rss", "atom", "recovery")
+_PLACEHOLDERS = {"change-me", "changeme", "replace-me", "secret", "your-key-here", "xxx"}
+
+IdList = Annotated[list[int], NoDecode]
+
+
+def _split_ids(value: object) -> object:
+    """Accept `123,456`, `123 456`, an empty string, or an already-parsed list."""
+    if value is None:
+        return []
+    if isinstance(value, int):
+        return [value]
+    if isinstance(value, str):
+        parts = [p for p in re.split(r"[,\s]+", value.strip()) if p]
+        for p in parts:
+            if not p.isdigit():
+                raise ValueError(f"{p!r} is not a numeric Discord ID")
+        return [int(p) for p in parts]
+    return value
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+        case_sensitive=False,
+        validate_default=True,
+    )
+
+    discord_token: SecretStr | None = None
+    discord_api_base: str = "https://discord.com/api/v10"
+    discord_gateway_url: str = "wss://gateway.discord.gg/"
+    guild_id: int | None = None
+    support_channel_ids: IdList = Field(default_factory=list)
+    status_channel_id: int | None = None
+    staff_channel_id: int | None = None
+    staff_role_ids: IdList = Field(default_factory=list)
+
+    database_url: str = DEFAULT_DATABASE_URL
+    device_id_key: SecretStr | None = None
+    device_serial_pattern: str | None = None
+
+    openai_api_key: SecretStr | None = None
+    openai_base_url: str | None = None
+    openai_model: str = "gpt-4o-mini"
+
+    status_feed_url: str | None = None
+    status_feed_format: Literal["auto", "statuspage", "rss", "atom", "recovery"] = "auto"
+    status_poll_seconds: float = Field(default=60.0, ge=1.0, le=86400.0)
+
+    knowledge_dir: Path = Path("prompts")
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
+
+    @field_validator("support_channel_ids", "staff_role_ids", mode="before")
+    @classmethod
+    def _ids(cls, value: object) -> object:
+        return _split_ids(value)
+
+    @field_validator(
+        "guild_id", "status_channel_id", "staff_channel_id", "discord_token", "openai_api_key",
+        "openai_base_url", "status_feed_url", "device_serial_pattern", "device_id_key",
+        mode="before",
+    )
+    @classmethod
+    def _blank_is_unset(cls, value: object) -> object:
+        # `FOO=` in a .env file means "not set", not "set to the empty string".
+        if isinstance(value, str) and not value.strip():
+            return None
+        return value
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper(cls, value: object) -> object:
+        return value.strip().upper() if isinstance(value, str) else value
+
+    @field_validator("status_feed_format", mode="before")
+    @classmethod
+    def _lower(cls, value: object) -> object:
+        return value.strip().lower() if isinstance(value, str) else value
+
+    @field_validator("discord_api_base", "discord_gateway_url", "openai_base_url")
+    @classmethod
+    def _url(cls, value: str | None) -> str | None:
+        if value is not None and not re.match(r"^(https?|wss?)://[^\s/]+", value):
+            raise ValueError("must be a URL starting with http://, https://, ws:// or wss://")
+        return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _db_url(cls, value: str) -> str:
+        if not (value.startswith("sqlite+aiosqlite://") or value.startswith("postgresql+asyncpg://")):
+            raise ValueError("must start with sqlite+aiosqlite:// or postgresql+asyncpg://")
+        return value
+
+    @field_validator("device_id_key")
+    @classmethod
+    def _key(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None:
+            return None
+        raw = value.get_secret_value()
+        if raw.strip().lower() in _PLACEHOLDERS:
+            raise ValueError("is still a placeholder")
+        if len(raw) < 16:
+            raise ValueError("is too short")
+        return value
+
+    @field_validator("device_serial_pattern")
+    @classmethod
+    def _pattern(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                re.compile(value)
+            except re.error as exc:
+                raise ValueError(f"is not a valid regular expression ({exc})") from exc
+        return value
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+
+# What to tell an operator about each setting when its value is wrong.
+HINTS: dict[str, str] = {
+    "discord_token": "put the bot token from the Discord developer portal",
+    "discord_api_base": "put the REST base URL, e.g. https://discord.com/api/v10",
+    "discord_gateway_url": "put the gateway URL, e.g. wss://gateway.discord.gg/",
+    "guild_id": "put the numeric ID of your Discord server (right-click the server, Copy Server ID)",
+    "support_channel_ids": "put comma-separated numeric channel IDs, e.g. 1234567890,1234567891",
+    "status_channel_id": "put the numeric ID of the channel where status updates are posted",
+    "staff_channel_id": "put the numeric ID of the staff-only channel",
+    "staff_role_ids": "put comma-separated numeric role IDs of your support staff",
+    "database_url": "put sqlite+aiosqlite:///./data/supportbot.db or postgresql+asyncpg://user@host/db",
+    "device_id_key": (
+        "put a long random secret (at least 16 characters), e.g. the output of "
+        "`python -c \"import secrets; print(secrets.token_urlsafe(32))\"`"
+    ),
+    "device_serial_pattern": "put a Python regular expression matching your vendor's serial numbers, or leave it empty",
+    "openai_api_key": "put your API key, or leave it empty to use the offline answerer",
+    "openai_base_url": "put the base URL of an OpenAI-compatible server, e.g. http://localhost:8000/v1",
+    "openai_model": "put a model name your endpoint serves",
+    "status_feed_url": "put an http(s) URL or a local file path of the status feed",
+    "status_feed_format": "put one of: " + ", ".join(FEED_FORMATS),
+    "status_poll_seconds": "put a number of seconds between 1 and 86400",
+    "knowledge_dir": "put the folder holding faq.md and safety.md, e.g. prompts/",
+    "log_level": "put one of DEBUG, INFO, WARNING, ERROR, CRITICAL",
+}
+
+
+class ConfigError(Exception):
+    """A configuration mistake, described in one sentence an operator can act on."""
+
+
+def describe_validation_error(exc: ValidationError) -> str:
+    lines = []
+    for err in exc.errors():
+        field = str(err["loc"][0]) if err.get("loc") else "?"
+        reason = str(err.get("msg", "is not valid")).removeprefix("Value error, ")
+        hint = HINTS.get(field, "check its value")
+        lines.append(f"Setting {field.upper()} is not valid ({reason}): {hint}.")
+    return "\n".join(lines)
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Build Settings from the environment and `.env`, raising ConfigError on a mistake."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        raise ConfigError(describe_validation_error(exc)) from None
+    except (ValueError, UnicodeDecodeError, OSError) as exc:
+        # e.g. a list setting given as something pydantic-settings cannot read, or an unreadable .env
+        raise ConfigError(f"The settings could not be read: {exc}.") from None

@@ -1,0 +1,147 @@
+"""One async engine per process, one session per unit of work, migrations through alembic."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import event, text
+from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+
+from bot.core.errors import DatabaseUnavailable
+
+log = logging.getLogger(__name__)
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
+
+
+def safe_url(url: str) -> str:
+    """The URL with any password hidden, for messages and logs."""
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def _sqlite_path(url: str) -> Path | None:
+    parsed = make_url(url)
+    if not parsed.drivername.startswith("sqlite") or not parsed.database or parsed.database == ":memory:":
+        return None
+    return Path(parsed.database)
+
+
+def _sqlite_pragmas(busy_ms: int) -> Any:
+    def on_connect(dbapi_conn: Any, _record: Any) -> None:
+        _apply_pragmas(dbapi_conn, busy_ms)
+
+    return on_connect
+
+
+def _apply_pragmas(dbapi_conn: Any, busy_ms: int) -> None:
+    cur = dbapi_conn.cursor()
+    # WAL lets readers run beside the writer; FULL makes every acknowledged commit survive
+    # a power cut, not just a crash of this process.
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA synchronous=FULL")
+    cur.execute(f"PRAGMA busy_timeout={int(busy_ms)}")
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.close()
+
+
+def alembic_config() -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    return cfg
+
+
+class Database:
+    def __init__(
+        self,
+        url: str,
+        *,
+        connect_args: dict[str, Any] | None = None,
+        pool_size: int = 10,
+        sqlite_busy_ms: int = 10_000,
+    ) -> None:
+        self.url = url
+        self.connect_args = dict(connect_args or {})
+        self.is_sqlite = url.startswith("sqlite")
+        path = _sqlite_path(url)
+        if path is not None:
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise DatabaseUnavailable(
+                    f"The database folder {path.parent} cannot be created ({exc.strerror}). "
+                    "Check DATABASE_URL and the folder's permissions."
+                ) from None
+        kwargs: dict[str, Any] = {"connect_args": connect_args or {}}
+        if not self.is_sqlite:
+            kwargs.update(pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+        self.engine: AsyncEngine = create_async_engine(url, **kwargs)
+        if self.is_sqlite:
+            event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas(sqlite_busy_ms))
+        self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[AsyncSession]:
+        """A session inside one transaction: committed on success, rolled back on error."""
+        async with self.sessions() as session, session.begin():
+            yield session
+
+    async def upgrade(self) -> None:
+        """Apply every pending migration."""
+        cfg = alembic_config()
+
+        def _run(conn: Connection) -> None:
+            cfg.attributes["connection"] = conn
+            command.upgrade(cfg, "head")
+
+        try:
+            async with self.engine.begin() as conn:
+                await conn.run_sync(_run)
+        except (OperationalError, DBAPIError, OSError) as exc:
+            raise DatabaseUnavailable(self.describe_failure(exc)) from exc
+
+    async def current_revision(self) -> tuple[str | None, str | None]:
+        """(revision in the database, newest revision in the code)."""
+        head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+
+        def _current(conn: Connection) -> str | None:
+            return MigrationContext.configure(conn).get_current_revision()
+
+        async with self.engine.connect() as conn:
+            return await conn.run_sync(_current), head
+
+    async def ping(self) -> None:
+        try:
+            async with self.engine.connect() as conn:
+                await conn.execute(text("SELECT 1"))
+        except (OperationalError, DBAPIError, OSError) as exc:
+            raise DatabaseUnavailable(self.describe_failure(exc)) from exc
+
+    def describe_failure(self, exc: BaseException) -> str:
+        detail = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0] if str(exc) else type(exc).__name__
+        where = safe_url(self.url)
+        if self.is_sqlite:
+            low = detail.lower()
+            if "locked" in low or "busy" in low:
+                hint = "another program holds a lock on the file; stop it or wait, then retry"
+            elif "readonly" in low or "read-only" in low or "permission" in low or "unable to open" in low:
+                hint = "check that the file and its folder exist and are writable by this user"
+            elif "not a database" in low or "malformed" in low:
+                hint = "the file is not a SQLite database or is damaged; restore it from a backup"
+            else:
+                hint = "check DATABASE_URL and the file's permissions"
+        else:
+            hint = "check that the server is running and DATABASE_URL's host, port, user and database are right"
+        return f"The database at {where} cannot be used ({detail}): {hint}."
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()

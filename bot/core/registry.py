@@ -15,12 +15,12 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import IO
+from typing import IO, Any
 
 from sqlalchemy import delete as sa_delete
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlmodel import col
 
 from bot.core.crypto import DeviceCipher
@@ -32,6 +32,10 @@ from bot.core.models import Device, utcnow
 log = logging.getLogger(__name__)
 
 _IN_CHUNK = 500  # bound on bound parameters per IN (...) clause
+_UNAVAILABLE = (
+    "Your device could not be saved just now because our database is unavailable. "
+    "Nothing was lost; please try again in a few minutes."
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +65,14 @@ class _Pending:
     future: asyncio.Future[Registration] = field(repr=False)
 
 
+_T = Device.__table__  # type: ignore[attr-defined]
+_VIEW_COLS = (_T.c.id, _T.c.customer_id, _T.c.kind, _T.c.tail, _T.c.needs_review, _T.c.created_at)
+
+
+def _row_view(row: Any) -> DeviceView:
+    return DeviceView(row.id, row.customer_id, row.kind, mask_tail(row.tail), row.needs_review, row.created_at)
+
+
 def _view(row: Device) -> DeviceView:
     assert row.id is not None
     return DeviceView(row.id, row.customer_id, row.kind, mask_tail(row.tail), row.needs_review, row.created_at)
@@ -74,13 +86,17 @@ class DeviceRegistry:
         *,
         serial_pattern: str | None = None,
         max_batch: int = 500,
+        max_inflight: int | None = None,
     ) -> None:
         self.db = db
         self.cipher = cipher
         self.serial_pattern = re.compile(serial_pattern) if serial_pattern else None
         self.max_batch = max_batch
+        # SQLite has one writer at a time anyway; a server database overlaps two transactions so
+        # that new registrations need not wait for the commit in flight.
+        self.max_inflight = max_inflight or (1 if db.is_sqlite else 2)
         self._pending: list[_Pending] = []
-        self._writer: asyncio.Task[None] | None = None
+        self._writers: set[asyncio.Task[None]] = set()
 
     def parse(self, raw: str) -> DeviceId:
         return parse_device_id(raw, self.serial_pattern)
@@ -106,113 +122,115 @@ class DeviceRegistry:
             loop.create_future(),
         )
         self._pending.append(pending)
-        if self._writer is None or self._writer.done():
-            self._writer = loop.create_task(self._write_loop(), name="device-registry-writer")
+        self._writers = {w for w in self._writers if not w.done()}
+        if len(self._writers) < self.max_inflight:
+            self._writers.add(loop.create_task(self._write_loop(), name="device-registry-writer"))
         # shield: a caller that gives up must not cancel the write of the others in its batch
         return await asyncio.shield(pending.future)
 
     async def flush(self) -> None:
         """Wait until every registration queued so far is written (used at shutdown)."""
-        while self._writer is not None and not self._writer.done():
-            await asyncio.wait({self._writer})
+        while running := {w for w in self._writers if not w.done()}:
+            await asyncio.wait(running)
 
     async def _write_loop(self) -> None:
         while self._pending:
-            batch = self._pending[: self.max_batch]
-            del self._pending[: self.max_batch]
             try:
-                results = await self._write_with_retry(batch)
-            except Exception as exc:  # every waiter must hear about it, whatever it was
-                failure = exc if isinstance(exc, DatabaseUnavailable) else DatabaseUnavailable(
-                    "Your device could not be saved just now because our database is unavailable. "
-                    "Nothing was lost; please try again in a few minutes."
-                )
-                log.error("device registration batch of %d failed: %s", len(batch), type(exc).__name__)
-                for p in batch:
-                    if not p.future.done():
-                        p.future.set_exception(failure)
-                continue
-            for p, result in zip(batch, results, strict=True):
-                if not p.future.done():
-                    p.future.set_result(result)
+                async with self.db.engine.connect() as conn:
+                    # one connection for as long as registrations keep arriving
+                    while self._pending:
+                        batch = self._pending[: self.max_batch]
+                        del self._pending[: self.max_batch]
+                        self._settle(batch, await self._write_with_retry(conn, batch))
+            except Exception as exc:  # the connection itself failed; the next loop takes a new one
+                log.error("device registry writer lost its connection: %s", type(exc).__name__)
+                await asyncio.sleep(0.05)
 
-    async def _write_with_retry(self, batch: list[_Pending]) -> list[Registration]:
+    def _settle(self, batch: list[_Pending], outcome: list[Registration] | DatabaseUnavailable) -> None:
+        for i, p in enumerate(batch):
+            if p.future.done():
+                continue
+            if isinstance(outcome, DatabaseUnavailable):
+                p.future.set_exception(outcome)
+            else:
+                p.future.set_result(outcome[i])
+
+    async def _write_with_retry(
+        self, conn: AsyncConnection, batch: list[_Pending]
+    ) -> list[Registration] | DatabaseUnavailable:
         delay = 0.05
-        for attempt in range(5):
+        for attempt in range(1, 6):
             try:
-                async with self.db.transaction() as session:
-                    return await self._write_batch(session, batch)
+                async with conn.begin():
+                    return await self._write_batch(conn, batch)
             except IntegrityError:
-                # another process registered one of these between our read and our insert:
+                # another writer stored one of these between our read and our insert:
                 # read again and the row is found as existing.
-                log.info("registration batch raced with another writer; retrying (attempt %d)", attempt + 1)
-            except OperationalError as exc:
-                if attempt == 4:
-                    raise DatabaseUnavailable(self.db.describe_failure(exc)) from exc
-                log.warning("registration batch failed (%s); retrying", type(exc.orig).__name__)
+                log.info("registration batch raced with another writer; retrying (attempt %d)", attempt)
+            except (OperationalError, OSError) as exc:
+                reason = type(getattr(exc, "orig", exc)).__name__
+                log.warning("registration batch failed (%s); attempt %d", reason, attempt)
+                if attempt == 5 or conn.invalidated:
+                    return DatabaseUnavailable(self.db.describe_failure(exc))
+            except Exception as exc:
+                log.exception("registration batch of %d failed", len(batch))
+                self._settle(batch, DatabaseUnavailable(_UNAVAILABLE))
+                raise exc
             await asyncio.sleep(delay)
             delay *= 2
-        raise DatabaseUnavailable("Your device could not be saved just now; please try again shortly.")
+        return DatabaseUnavailable(_UNAVAILABLE)
 
-    async def _write_batch(self, session: AsyncSession, batch: list[_Pending]) -> list[Registration]:
+    async def _write_batch(self, conn: AsyncConnection, batch: list[_Pending]) -> list[Registration]:
+        """One transaction: read what exists, insert what is new, flag devices claimed twice.
+
+        Plain Core statements on one connection: this is the hot path of a registration storm.
+        """
         hashes = sorted({p.id_hash for p in batch})
-        existing: dict[tuple[int, str], Device] = {}
+        existing: dict[tuple[int, str], DeviceView] = {}
         owners: dict[str, set[int]] = {}
         for chunk in _chunks(hashes, _IN_CHUNK):
-            rows = (await session.execute(select(Device).where(col(Device.id_hash).in_(chunk)))).scalars()
-            for row in rows:
-                existing[(row.customer_id, row.id_hash)] = row
+            for row in await conn.execute(select(*_VIEW_COLS, _T.c.id_hash).where(_T.c.id_hash.in_(chunk))):
+                existing[(row.customer_id, row.id_hash)] = _row_view(row)
                 owners.setdefault(row.id_hash, set()).add(row.customer_id)
 
-        new_rows: list[dict[str, object]] = []
-        new_keys: list[tuple[int, str]] = []
+        new_rows: dict[tuple[int, str], dict[str, object]] = {}
         for p in batch:
             key = (p.customer_id, p.id_hash)
-            if key in existing or key in new_keys:
+            if key in existing or key in new_rows:
                 continue
             owners.setdefault(p.id_hash, set()).add(p.customer_id)
-            new_keys.append(key)
-            new_rows.append(
-                {
-                    "customer_id": p.customer_id,
-                    "kind": p.device.kind,
-                    "id_hash": p.id_hash,
-                    "id_cipher": p.id_cipher,
-                    "tail": p.device.tail,
-                    "needs_review": False,
-                    "created_at": utcnow(),
-                }
-            )
+            new_rows[key] = {
+                "customer_id": p.customer_id,
+                "kind": p.device.kind,
+                "id_hash": p.id_hash,
+                "id_cipher": p.id_cipher,
+                "tail": p.device.tail,
+                "needs_review": False,
+                "created_at": utcnow(),
+            }
         # A device claimed by more than one customer is flagged for staff on every claim.
         shared = {h for h, who in owners.items() if len(who) > 1}
-        for values in new_rows:
+        for values in new_rows.values():
             values["needs_review"] = values["id_hash"] in shared
-        created: dict[tuple[int, str], Device] = {}
+        created: dict[tuple[int, str], DeviceView] = {}
         if new_rows:
-            stmt = insert(Device).returning(Device).execution_options(populate_existing=True)
-            result = await session.scalars(stmt, new_rows)
-            for row in result.all():
-                created[(row.customer_id, row.id_hash)] = row
-        stale = [h for h in shared if any(not r.needs_review for k, r in existing.items() if k[1] == h)]
+            # results are matched by key, not order, so the driver may batch the rows into one statement
+            stmt = insert(_T).returning(*_VIEW_COLS, _T.c.id_hash)
+            for row in await conn.execute(stmt, list(new_rows.values())):
+                created[(row.customer_id, row.id_hash)] = _row_view(row)
+        stale = sorted({k[1] for k, v in existing.items() if k[1] in shared and not v.needs_review})
         if stale:
-            await session.execute(
-                update(Device).where(col(Device.id_hash).in_(stale)).values(needs_review=True)
-            )
-            for key, row in existing.items():
-                if key[1] in shared:
-                    row.needs_review = True
+            await conn.execute(update(_T).where(_T.c.id_hash.in_(stale)).values(needs_review=True))
 
         out: list[Registration] = []
-        seen: set[tuple[int, str]] = set()
+        first_seen: set[tuple[int, str]] = set()
         for p in batch:
             key = (p.customer_id, p.id_hash)
-            if key in created and key not in seen:
-                out.append(Registration(_view(created[key]), created=True))
-            elif key in created:
-                out.append(Registration(_view(created[key]), created=False))
+            if key in created:
+                out.append(Registration(created[key], created=key not in first_seen))
+                first_seen.add(key)
             else:
-                out.append(Registration(_view(existing[key]), created=False))
-            seen.add(key)
+                out.append(Registration(existing[key], created=False))
         return out
 
     # -- reading and removing --------------------------------------------------------------
@@ -264,9 +282,8 @@ class DeviceRegistry:
     async def count(self) -> dict[str, int]:
         """Registrations per kind, plus 'total', 'customers' and 'needs_review'."""
         async with self.db.sessions() as session:
-            per_kind: dict[str, int] = {
-                kind: n for kind, n in (await session.execute(select(col(Device.kind), func.count()).group_by(col(Device.kind))))
-            }
+            by_kind = select(col(Device.kind), func.count()).group_by(col(Device.kind))
+            per_kind: dict[str, int] = {kind: n for kind, n in await session.execute(by_kind)}
             customers = await session.scalar(select(func.count(func.distinct(Device.customer_id))))
             review = await session.scalar(
                 select(func.count()).select_from(Device).where(Device.needs_review == True)  # type: ignore[arg-type]  # noqa: E712

@@ -108,10 +108,7 @@ def parse_device_id(raw: str, serial_pattern: str | re.Pattern[str] | None = Non
 def _parse_standard(text: str) -> DeviceId:
     body = _LABEL.sub("", text, count=1)
     with_sv = _IMEI_WITH_SV.match(body)
-    if with_sv:
-        body = with_sv.group(1)
-    else:
-        body = _SEPARATORS.sub("", body)
+    body = with_sv.group(1) if with_sv else _SEPARATORS.sub("", body)
     if not body:
         raise _fail("There is no number after the label.", "empty")
     if not body.isascii():

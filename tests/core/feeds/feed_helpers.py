@@ -1,0 +1,29 @@
+"""Shared constants for the feed-parser tests. Real fixtures live in shared/ beside the checkout."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[3]
+FIXTURES = REPO / ".." / "shared" / "fixtures" / "status-feeds"
+DATA = Path(__file__).resolve().parent / "data"
+SAMPLE_RECOVERY = REPO / "prompts" / "sample-status" / "recovery.json"
+SCHEMA = REPO / "docs" / "recovery-feed.schema.json"
+NOW = datetime(2025, 7, 16, 12, 0, tzinfo=UTC)
+BEFORE_EDIT = "githubstatus_history_2025-07-14_before-edit.atom"
+AFTER_EDIT = "githubstatus_history_2025-07-15_after-edit.atom"
+EDITED_ENTRY = "tag:www.githubstatus.com,2005:Incident/25724106"
+
+
+def fixture(name: str) -> bytes:
+    path = FIXTURES / name
+    if not path.is_file():
+        pytest.fail(f"fixture {path} missing: shared/ must sit beside the checkout")
+    return path.read_bytes()
+
+
+def utc(text: str) -> datetime:
+    return datetime.fromisoformat(text).astimezone(UTC)

@@ -61,6 +61,12 @@ class Settings(BaseSettings):
     openai_base_url: str | None = None
     openai_model: str = "gpt-4o-mini"
 
+    llm_timeout_seconds: float = Field(default=20.0, gt=0, le=300)
+    llm_daily_token_budget: int = Field(default=2_000_000, ge=0)
+    questions_per_minute: int = Field(default=6, ge=1, le=600)
+    handover_fallback: str = "our support line (611 from your phone) or the help page on our website"
+    company_name: str = "Larkspur"
+
     status_feed_url: str | None = None
     status_feed_format: Literal["auto", "statuspage", "rss", "atom", "recovery"] = "auto"
     status_poll_seconds: float = Field(default=60.0, ge=1.0, le=86400.0)
@@ -155,6 +161,11 @@ HINTS: dict[str, str] = {
     "openai_api_key": "put your API key, or leave it empty to use the offline answerer",
     "openai_base_url": "put the base URL of an OpenAI-compatible server, e.g. http://localhost:8000/v1",
     "openai_model": "put a model name your endpoint serves",
+    "llm_timeout_seconds": "put the seconds to wait for the LLM before answering offline, e.g. 20",
+    "llm_daily_token_budget": "put the number of LLM tokens allowed per day (0 means offline answers only)",
+    "questions_per_minute": "put how many questions one customer may ask per minute, e.g. 6",
+    "handover_fallback": "put how customers can reach staff when a hand-over fails, e.g. a phone number",
+    "company_name": "put your company's name as customers know it",
     "status_feed_url": "put an http(s) URL or a local file path of the status feed",
     "status_feed_format": "put one of: " + ", ".join(FEED_FORMATS),
     "status_poll_seconds": "put a number of seconds between 1 and 86400",

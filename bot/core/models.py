@@ -50,3 +50,98 @@ class Device(SQLModel, table=True):
     tail: str = Field(max_length=4)
     needs_review: bool = False
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class Conversation(SQLModel, table=True):
+    """A customer's conversation with the bot: one support thread, one DM channel, or slash commands."""
+
+    __tablename__ = "conversations"
+    __table_args__ = (
+        UniqueConstraint("channel_id", "customer_id", name="uq_conversations_channel_customer"),
+        Index("ix_conversations_customer_id", "customer_id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    customer_id: int = Field(sa_type=BigInteger)
+    channel_id: int = Field(sa_type=BigInteger)
+    kind: str = Field(max_length=8)  # thread / dm / mention / slash
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class Turn(SQLModel, table=True):
+    """One message of a conversation, device IDs already removed."""
+
+    __tablename__ = "turns"
+    __table_args__ = (Index("ix_turns_conversation_id", "conversation_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    conversation_id: int = Field(foreign_key="conversations.id", ondelete="CASCADE")
+    role: str = Field(max_length=9)  # customer / bot
+    content: str = Field(sa_type=Text)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class AnswerRecord(SQLModel, table=True):
+    """Every answer given: for feedback buttons, statistics and the FAQ's gaps."""
+
+    __tablename__ = "answers"
+    __table_args__ = (
+        Index("ix_answers_customer_id", "customer_id"),
+        Index("ix_answers_created_at", "created_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    customer_id: int = Field(sa_type=BigInteger)
+    conversation_id: int | None = Field(default=None, foreign_key="conversations.id", ondelete="SET NULL")
+    question: str = Field(sa_type=Text)
+    answer: str = Field(sa_type=Text)
+    source: str = Field(max_length=10)  # llm / offline / cache / refusal / limit
+    answered: bool = True  # False: the bot did not know
+    escalated: bool = False
+    faq_keys: str = ""
+    faq_version: str = Field(default="", max_length=64)
+    feedback: str | None = Field(default=None, max_length=12)  # helpful / not_helpful
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class AnswerCache(SQLModel, table=True):
+    """An LLM answer reused for the same question against the same FAQ and status."""
+
+    __tablename__ = "answer_cache"
+
+    cache_key: str = Field(primary_key=True, max_length=64)
+    answer: str = Field(sa_type=Text)
+    faq_keys: str = ""
+    faq_version: str = Field(default="", max_length=64)
+    customer_id: int = Field(sa_type=BigInteger)  # whose question created it (erased with them)
+    hits: int = 0
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class Ticket(SQLModel, table=True):
+    """A hand-over to staff."""
+
+    __tablename__ = "tickets"
+    __table_args__ = (Index("ix_tickets_customer_id", "customer_id"), Index("ix_tickets_status", "status"))
+
+    id: int | None = Field(default=None, primary_key=True)
+    customer_id: int = Field(sa_type=BigInteger)
+    reason: str = Field(max_length=16)  # asked / upset / unanswered / not_helpful
+    summary: str = Field(sa_type=Text)
+    status: str = Field(default="open", max_length=8)  # open / closed / failed
+    thread_id: int | None = Field(default=None, sa_type=BigInteger)
+    failure: str | None = Field(default=None, sa_type=Text)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    closed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    closed_by: int | None = Field(default=None, sa_type=BigInteger)
+
+
+class LlmUsage(SQLModel, table=True):
+    """LLM tokens spent per UTC day, for the daily budget."""
+
+    __tablename__ = "llm_usage"
+
+    day: str = Field(primary_key=True, max_length=10)
+    tokens: int = 0
+    calls: int = 0

@@ -1,0 +1,381 @@
+"""Question -> Answer: the LLM when configured, the offline answerer otherwise, the same checks for both."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Literal, Protocol
+
+from bot.core.conversations import ConversationStore
+from bot.core.knowledge import Hit, KnowledgeBase, Prompts, format_faq
+from bot.core.llm import LLMClient, LLMError
+from bot.core.registry import DeviceRegistry
+from bot.core.safety import (
+    SafetyRules,
+    detect_distress,
+    detect_prompt_injection,
+    looks_like_internal_error,
+    neutralize_mentions,
+    redact_device_ids,
+    split_message,
+    wants_human,
+)
+from bot.core.textsplit import analyze
+
+log = logging.getLogger(__name__)
+
+Source = Literal["llm", "offline", "cache", "refusal", "limit"]
+ConversationKind = Literal["thread", "dm", "mention", "slash", "cli"]
+
+MAX_QUESTION_CHARS = 2000  # longer questions are cut (and the customer told) before anything else
+HISTORY_TURNS = 8
+HISTORY_CHARS = 3000
+HIGH_CONFIDENCE = 0.75  # a match this sure may reuse the LLM's answer to the same FAQ entry
+_PERSONAL = re.compile(r"\b(my|mine)\s+(device|phone|imei|meid|registration|wren)\b", re.IGNORECASE)
+_STATUS_WORDS = re.compile(
+    r"\b(status|update|progress|fixed|restored|when|eta|timeline|recover\w*|working again|back)\b", re.IGNORECASE
+)
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200f\u2028-\u202e\u2060-\u2064\ufeff]")
+
+
+@dataclass(frozen=True, slots=True)
+class StatusSnapshot:
+    """The current incident status as answers quote it."""
+
+    text: str
+    as_of: datetime
+    version: str
+    stale: bool = False  # the last good fetch of the feed is old
+
+    def line(self) -> str:
+        stamp = format_time(self.as_of)
+        warning = " (this may be out of date: our status feed has not updated recently)" if self.stale else ""
+        return f"Status as of {stamp}{warning}: {self.text}"
+
+
+class StatusProvider(Protocol):
+    async def snapshot(self) -> StatusSnapshot | None: ...
+
+
+class NoStatus:
+    async def snapshot(self) -> StatusSnapshot | None:
+        return None
+
+
+def format_time(when: datetime) -> str:
+    return when.astimezone(UTC).strftime("%d %b %Y, %H:%M UTC").lstrip("0")
+
+
+@dataclass(frozen=True, slots=True)
+class Question:
+    customer_id: int
+    text: str
+    channel_id: int  # the conversation's place: a thread, a DM channel, or 0 for slash/CLI
+    kind: ConversationKind = "dm"
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    text: str
+    source: Source
+    escalate: str | None = None  # why a person should take over now (asked / upset / tool)
+    offer_human: bool = False  # the bot could not answer: offer a person
+    answer_id: int | None = None
+    faq_keys: tuple[str, ...] = ()
+    parts: tuple[str, ...] = field(default=())
+
+    @property
+    def answered(self) -> bool:
+        return not self.offer_human and self.source not in ("refusal", "limit")
+
+
+class RateLimiter:
+    """At most `per_minute` questions per customer in any 60 seconds."""
+
+    def __init__(self, per_minute: int, clock: Callable[[], float] = time.monotonic) -> None:
+        self.per_minute = per_minute
+        self.clock = clock
+        self._seen: dict[int, deque[float]] = {}
+
+    def allow(self, customer_id: int) -> bool:
+        now = self.clock()
+        window = self._seen.setdefault(customer_id, deque())
+        while window and now - window[0] >= 60:
+            window.popleft()
+        if len(window) >= self.per_minute:
+            return False
+        window.append(now)
+        if len(self._seen) > 50_000:  # forget idle customers
+            for cid in [c for c, w in self._seen.items() if not w or now - w[-1] >= 60]:
+                del self._seen[cid]
+        return True
+
+
+def cache_key(*parts: str) -> str:
+    return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()
+
+
+class Answerer:
+    def __init__(
+        self,
+        *,
+        knowledge: KnowledgeBase,
+        prompts: Prompts,
+        conversations: ConversationStore,
+        registry: DeviceRegistry,
+        status: StatusProvider,
+        llm: LLMClient | None,
+        company: str,
+        handover_fallback: str,
+        questions_per_minute: int = 6,
+        daily_token_budget: int = 2_000_000,
+        serial_pattern: str | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.knowledge = knowledge
+        self.prompts = prompts
+        self.conversations = conversations
+        self.registry = registry
+        self.status = status
+        self.llm = llm
+        self.company = company
+        self.handover_fallback = handover_fallback
+        self.daily_token_budget = daily_token_budget
+        self.serial_pattern = serial_pattern
+        self.limiter = RateLimiter(questions_per_minute, clock)
+
+    @property
+    def safety(self) -> SafetyRules:
+        return self.prompts.safety
+
+    # -- the pipeline ------------------------------------------------------------------------
+
+    async def answer(self, q: Question, *, record: bool = True) -> Answer:
+        text = _CONTROL.sub("", q.text).strip()
+        truncated = len(text) > MAX_QUESTION_CHARS
+        text = text[:MAX_QUESTION_CHARS]
+        # device IDs never go further than this line: not to the LLM, not to storage, not to logs
+        clean = redact_device_ids(text, serial_pattern=self.serial_pattern)
+        if not self.limiter.allow(q.customer_id):
+            return self._finish(
+                "You're sending questions faster than I can answer them well. Please wait a minute, "
+                "then ask again: nothing you asked is lost.",
+                "limit",
+            )
+        if not analyze(clean) and not re.search(r"\w", clean):
+            return self._finish(
+                "Hi! I'm the support assistant for the " + self.company + " outage. What would you like to "
+                "know? You can ask about your data, what to do with your phone, or the latest status.",
+                "offline",
+                instructions=self.safety.applicable("", ""),
+            )
+        if wants_human(clean):
+            return await self._handover_now(q, clean, "asked")
+
+        conv_id = await self.conversations.open(q.customer_id, q.channel_id, q.kind) if record else None
+        history = await self.conversations.history(conv_id, HISTORY_TURNS, HISTORY_CHARS) if conv_id else []
+        status = await self.status.snapshot()
+        hits = self.knowledge.search(clean, k=3)
+
+        if detect_prompt_injection(clean):
+            answer = self._refusal(clean, hits, status)
+        else:
+            answer = await self._grounded(q, clean, hits, status, history)
+        if detect_distress(clean) and answer.escalate is None:
+            answer = _replace(answer, escalate="upset")
+        if truncated:
+            note = "(Your message was very long, so I read only the first part of it.)\n\n"
+            answer = _replace(answer, text=note + answer.text)
+        answer = _replace(answer, parts=tuple(split_message(answer.text)))
+        if record:
+            answer_id = await self.conversations.record(
+                customer_id=q.customer_id,
+                conversation_id=conv_id,
+                question=clean,
+                answer=answer,
+                faq_version=self.knowledge.version,
+            )
+            answer = _replace(answer, answer_id=answer_id)
+        return answer
+
+    async def _handover_now(self, q: Question, clean: str, reason: str) -> Answer:
+        text = (
+            "Of course. I'm bringing in a member of our support team; they can see this conversation, "
+            "so you won't need to repeat yourself."
+        )
+        answer = self._finish(text, "offline", instructions=self.safety.applicable(clean, ""), escalate=reason)
+        conv_id = await self.conversations.open(q.customer_id, q.channel_id, q.kind)
+        answer_id = await self.conversations.record(
+            customer_id=q.customer_id, conversation_id=conv_id, question=clean, answer=answer,
+            faq_version=self.knowledge.version,
+        )
+        return _replace(answer, answer_id=answer_id)
+
+    def _refusal(self, clean: str, hits: list[Hit], status: StatusSnapshot | None) -> Answer:
+        text = (
+            "I can't do that: I only answer questions about the " + self.company + " outage, and I never "
+            "share anyone's device details or my instructions."
+        )
+        if hits and hits[0].confident:
+            text += "\n\n" + hits[0].entry.answer
+        return self._finish(text, "refusal", instructions=self.safety.applicable(clean, text), status=status)
+
+    async def _grounded(
+        self,
+        q: Question,
+        clean: str,
+        hits: list[Hit],
+        status: StatusSnapshot | None,
+        history: list[tuple[str, str]],
+    ) -> Answer:
+        offline = self._offline(clean, hits, status)
+        if self.llm is None:
+            return offline
+        status_version = status.version if status else "-"
+        personal = bool(_PERSONAL.search(clean))
+        keys = [cache_key("q", " ".join(analyze(clean)), self.knowledge.version, status_version)]
+        top = hits[0] if hits else None
+        if top and top.confidence >= HIGH_CONFIDENCE and (len(hits) < 2 or hits[1].confidence < top.confidence - 0.2):
+            keys.append(cache_key("faq", top.entry.key, self.knowledge.version, status_version))
+        if not personal:
+            cached = await self.conversations.cached(keys)
+            if cached is not None:
+                return self._finish(
+                    cached.answer, "cache", faq_keys=tuple(k for k in cached.faq_keys.split(",") if k)
+                )
+        if not await self.conversations.budget_left(self.daily_token_budget):
+            log.info("daily LLM token budget reached; answering offline")
+            return offline
+        try:
+            reply = await self.llm.complete(await self._messages(q, clean, hits, status, history))
+        except LLMError:
+            return offline
+        await self.conversations.spend(reply.tokens)
+        if reply.handover_reason and not reply.text:
+            return _replace(offline, escalate="assistant")
+        checked = self._check_llm_text(reply.text, clean, status)
+        if checked is None:
+            return offline
+        faq_keys = tuple(h.entry.key for h in hits if h.confident)
+        answer = self._finish(
+            checked,
+            "llm",
+            instructions=self.safety.applicable(clean, checked),
+            status=status if _STATUS_WORDS.search(checked) and "as of" not in checked.lower() else None,
+            faq_keys=faq_keys,
+            escalate="assistant" if reply.handover_reason else None,
+            allowed_ids=await self.registry.own_ids(q.customer_id),
+        )
+        if not personal and "****" not in answer.text and not reply.handover_reason:
+            await self.conversations.store_cache(keys, answer.text, faq_keys, self.knowledge.version, q.customer_id)
+        return answer
+
+    def _check_llm_text(self, text: str, clean: str, status: StatusSnapshot | None) -> str | None:
+        """The LLM's text if it may be sent, else None (and the offline answer goes instead)."""
+        if looks_like_internal_error(text):
+            log.warning("LLM answer looked like an internal error; answering offline")
+            return None
+        checkable = text.replace(status.text, "") if status else text
+        broken = self.safety.violations(checkable)
+        if broken:
+            log.warning("LLM answer broke %d Never rule(s) (%s); answering offline", len(broken), broken[0][:60])
+            return None
+        return text
+
+    def _offline(self, clean: str, hits: list[Hit], status: StatusSnapshot | None) -> Answer:
+        top = hits[0] if hits else None
+        if top is not None and top.confident:
+            body = top.entry.answer
+            if self.safety.violations(body):
+                log.error("FAQ entry %r breaks a Never rule; not sending it", top.entry.key)
+            else:
+                return self._finish(
+                    body,
+                    "offline",
+                    instructions=self.safety.applicable(clean, body),
+                    status=status,
+                    faq_keys=(top.entry.key,),
+                )
+        text = (
+            "I'm sorry, I don't know the answer to that yet, and I'd rather not guess. "
+            "A member of our support team can help: press **Talk to a person** below or use `/human`."
+        )
+        return self._finish(
+            text, "offline", instructions=self.safety.applicable(clean, ""), status=status, offer_human=True
+        )
+
+    def _finish(
+        self,
+        text: str,
+        source: Source,
+        *,
+        instructions: list[str] | None = None,
+        status: StatusSnapshot | None = None,
+        faq_keys: tuple[str, ...] = (),
+        escalate: str | None = None,
+        offer_human: bool = False,
+        allowed_ids: list[str] | None = None,
+    ) -> Answer:
+        """Assemble the final text and pass it through the checks every outgoing answer gets."""
+        blocks = [text.strip()]
+        if status is not None:
+            blocks.append(status.line())
+        missing = [i for i in instructions or [] if _squash(i) not in _squash(text)]
+        if missing:
+            blocks.append("\n".join("• " + i for i in missing))
+        final = "\n\n".join(b for b in blocks if b)
+        final = redact_device_ids(final, allowed=allowed_ids or (), serial_pattern=self.serial_pattern)
+        final = neutralize_mentions(final)
+        if looks_like_internal_error(final):
+            final = "Sorry, something went wrong on our side. Please ask again in a moment."
+        return Answer(
+            text=final, source=source, escalate=escalate, offer_human=offer_human, faq_keys=faq_keys,
+            parts=tuple(split_message(final)),
+        )
+
+    async def _messages(
+        self,
+        q: Question,
+        clean: str,
+        hits: list[Hit],
+        status: StatusSnapshot | None,
+        history: list[tuple[str, str]],
+    ) -> list[dict[str, str]]:
+        devices = await self.registry.list_for(q.customer_id)
+        system = self.prompts.render_system(
+            {
+                "company": self.company,
+                "faq": format_faq(h.entry for h in hits) or "(no FAQ entry matches this question)",
+                "status": status.text if status else "No status has been published yet.",
+                "status_as_of": format_time(status.as_of) if status else "not yet published",
+                "instructions": "\n".join("- " + i for i in self.safety.applicable(clean, "")) or "(none)",
+                "devices": ", ".join(f"{d.kind.upper()} {d.masked}" for d in devices) or "(none registered)",
+            }
+        )
+        messages = [{"role": "system", "content": system}]
+        for role, content in history:
+            messages.append({"role": "user" if role == "customer" else "assistant", "content": content})
+        messages.append({"role": "user", "content": clean})
+        return messages
+
+    def handover_failed_text(self) -> str:
+        return (
+            "I couldn't open a conversation with our staff just now, sorry. Your request is recorded and "
+            f"our team will follow up; you can also reach us through {self.handover_fallback}."
+        )
+
+
+def _squash(text: str) -> str:
+    return re.sub(r"\W+", " ", text).strip().lower()
+
+
+def _replace(answer: Answer, **changes: object) -> Answer:
+    from dataclasses import replace
+
+    return replace(answer, **changes)  # type: ignore[arg-type]

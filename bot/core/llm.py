@@ -1,0 +1,92 @@
+"""The LLM adapter: owns the client, model, timeout and retries, and turns every failure into LLMError."""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+import openai
+
+log = logging.getLogger(__name__)
+
+HANDOVER_TOOL: dict[str, Any] = {
+    "type": "function",
+    "function": {
+        "name": "hand_over_to_staff",
+        "description": (
+            "Bring a member of the support staff into the conversation: when the customer asks for a "
+            "person, is very upset, or the FAQ and status cannot answer the question."
+        ),
+        "parameters": {
+            "type": "object",
+            "properties": {"reason": {"type": "string", "description": "one short sentence for staff"}},
+            "required": ["reason"],
+        },
+    },
+}
+
+
+class LLMError(Exception):
+    """The LLM could not give a usable answer; the caller answers offline instead."""
+
+
+@dataclass(frozen=True, slots=True)
+class LLMReply:
+    text: str
+    handover_reason: str | None
+    tokens: int
+
+
+class LLMClient:
+    def __init__(
+        self,
+        *,
+        api_key: str,
+        model: str,
+        base_url: str | None = None,
+        timeout: float = 20.0,
+        max_retries: int = 2,
+        max_tokens: int = 400,
+    ) -> None:
+        self.model = model
+        self.max_tokens = max_tokens
+        self._client = openai.AsyncOpenAI(
+            api_key=api_key, base_url=base_url, timeout=timeout, max_retries=max_retries
+        )
+
+    async def complete(self, messages: list[dict[str, str]]) -> LLMReply:
+        try:
+            resp = await self._client.chat.completions.create(
+                model=self.model,
+                messages=messages,  # type: ignore[arg-type]
+                tools=[HANDOVER_TOOL],  # type: ignore[list-item]
+                temperature=0.2,
+                max_tokens=self.max_tokens,
+            )
+        except openai.APIError as exc:  # timeouts, connection errors and HTTP errors all derive from it
+            log.warning("LLM call failed: %s", type(exc).__name__)
+            raise LLMError(type(exc).__name__) from exc
+        except (ValueError, TypeError) as exc:  # a malformed response body
+            log.warning("LLM response could not be read: %s", type(exc).__name__)
+            raise LLMError("malformed response") from exc
+        if not resp.choices:
+            raise LLMError("no choices in the response")
+        message = resp.choices[0].message
+        reason = None
+        for call in message.tool_calls or []:
+            fn = getattr(call, "function", None)
+            if fn is not None and fn.name == HANDOVER_TOOL["function"]["name"]:
+                try:
+                    reason = str(json.loads(fn.arguments or "{}").get("reason") or "requested by the assistant")
+                except (ValueError, AttributeError):
+                    reason = "requested by the assistant"
+        text = (message.content or "").strip()
+        if not text and reason is None:
+            raise LLMError("empty answer")
+        tokens = resp.usage.total_tokens if resp.usage else 0
+        return LLMReply(text=text, handover_reason=reason, tokens=tokens)
+
+    async def close(self) -> None:
+        await self._client.close()

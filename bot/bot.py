@@ -14,7 +14,12 @@ from bot.core.services import Services
 log = logging.getLogger(__name__)
 
 # Every extension the bot loads, in order. Listed explicitly so a typo fails at start, not silently.
-EXTENSIONS: tuple[str, ...] = ()
+EXTENSIONS: tuple[str, ...] = (
+    "bot.exts.errors",
+    "bot.exts.answers",
+    "bot.exts.handover",
+    "bot.exts.devices",
+)
 
 
 def point_client_at(settings: Settings) -> None:
@@ -45,8 +50,11 @@ class SupportBot(commands.Bot):
         self.services = services
 
     async def setup_hook(self) -> None:
+        from bot.ui.views import PERSISTENT_ITEMS
+
         for ext in EXTENSIONS:
             await self.load_extension(ext)
+        self.add_dynamic_items(*PERSISTENT_ITEMS)
         await self.sync_commands()
 
     async def sync_commands(self) -> None:

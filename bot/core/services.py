@@ -8,8 +8,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot.config import ConfigError, Settings
+from bot.core.answering import Answerer, NoStatus, StatusProvider
+from bot.core.conversations import ConversationStore
 from bot.core.crypto import DeviceCipher
 from bot.core.db import Database
+from bot.core.handover import HandoverService
+from bot.core.knowledge import KnowledgeBase, KnowledgeError, Prompts, load_prompts
+from bot.core.llm import LLMClient
 from bot.core.registry import DeviceRegistry
 
 log = logging.getLogger(__name__)
@@ -39,19 +44,56 @@ def resolve_device_key(settings: Settings, *, generate_in: Path | None = None) -
     return key
 
 
+def load_knowledge(settings: Settings) -> tuple[Prompts, KnowledgeBase]:
+    """The operators' FAQ, safety rules and prompts, validated; a mistake in them is a ConfigError."""
+    folder = settings.knowledge_dir
+    try:
+        prompts = load_prompts(folder)
+    except KnowledgeError as exc:
+        raise ConfigError(f"The knowledge files in KNOWLEDGE_DIR ({folder}) have a mistake: {exc}") from None
+    except OSError as exc:
+        raise ConfigError(
+            f"Setting KNOWLEDGE_DIR points at {folder}, where {exc.filename or 'a file'} cannot be read "
+            f"({exc.strerror}): put the folder holding faq.md, safety.md and system.md."
+        ) from None
+    return prompts, KnowledgeBase(prompts.faq, paths=[folder / "faq.md"])
+
+
+def build_llm(settings: Settings) -> LLMClient | None:
+    if settings.openai_api_key is None:
+        return None
+    return LLMClient(
+        api_key=settings.openai_api_key.get_secret_value(),
+        base_url=settings.openai_base_url,
+        model=settings.openai_model,
+        timeout=settings.llm_timeout_seconds,
+    )
+
+
 @dataclass
 class Services:
     settings: Settings
     db: Database
     cipher: DeviceCipher
     registry: DeviceRegistry
+    prompts: Prompts
+    knowledge: KnowledgeBase
+    conversations: ConversationStore
+    answerer: Answerer
+    handover: HandoverService
+    llm: LLMClient | None
 
     async def close(self) -> None:
         await self.registry.flush()
+        if self.llm is not None:
+            await self.llm.close()
         await self.db.dispose()
 
 
-async def build_services(settings: Settings, *, device_key: str, migrate: bool = True) -> Services:
+async def build_services(
+    settings: Settings, *, device_key: str, migrate: bool = True, status: StatusProvider | None = None
+) -> Services:
+    prompts, knowledge = load_knowledge(settings)
     db = Database(settings.database_url)
     try:
         if migrate:
@@ -63,4 +105,30 @@ async def build_services(settings: Settings, *, device_key: str, migrate: bool =
         raise
     cipher = DeviceCipher(device_key)
     registry = DeviceRegistry(db, cipher, serial_pattern=settings.device_serial_pattern)
-    return Services(settings=settings, db=db, cipher=cipher, registry=registry)
+    conversations = ConversationStore(db)
+    llm = build_llm(settings)
+    answerer = Answerer(
+        knowledge=knowledge,
+        prompts=prompts,
+        conversations=conversations,
+        registry=registry,
+        status=status or NoStatus(),
+        llm=llm,
+        company=settings.company_name,
+        handover_fallback=settings.handover_fallback,
+        questions_per_minute=settings.questions_per_minute,
+        daily_token_budget=settings.llm_daily_token_budget,
+        serial_pattern=settings.device_serial_pattern,
+    )
+    return Services(
+        settings=settings,
+        db=db,
+        cipher=cipher,
+        registry=registry,
+        prompts=prompts,
+        knowledge=knowledge,
+        conversations=conversations,
+        answerer=answerer,
+        handover=HandoverService(db, conversations, registry),
+        llm=llm,
+    )

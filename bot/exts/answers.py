@@ -1,0 +1,149 @@
+"""Customers' questions: support channels (answered in a thread), follow-ups, DMs, mentions and `/ask`."""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import TYPE_CHECKING
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.core.answering import Answer, Question
+from bot.core.safety import find_device_ids
+from bot.exts.handover import hand_over
+from bot.ui.replies import NO_MENTIONS, followup_parts, reply_interaction, send_parts
+from bot.ui.views import answer_view
+
+if TYPE_CHECKING:
+    from bot.bot import SupportBot
+
+log = logging.getLogger(__name__)
+
+HYGIENE_NOTICE = (
+    "I removed your message because it contained a device ID, which should never be posted where others can "
+    "see it. Please register your phone privately with `/device register`, and ask your question again "
+    "without the number."
+)
+
+
+class Answers(commands.Cog):
+    def __init__(self, bot: SupportBot) -> None:
+        self.bot = bot
+
+    @property
+    def support_channels(self) -> set[int]:
+        return set(self.bot.settings.support_channel_ids)
+
+    # -- messages -----------------------------------------------------------------------------
+
+    @commands.Cog.listener()
+    async def on_message(self, message: discord.Message) -> None:
+        if message.author.bot or message.type not in (discord.MessageType.default, discord.MessageType.reply):
+            return
+        me = self.bot.user
+        channel = message.channel
+        is_dm = isinstance(channel, discord.DMChannel)
+        in_support = isinstance(channel, discord.TextChannel) and channel.id in self.support_channels
+        in_our_thread = (
+            isinstance(channel, discord.Thread)
+            and channel.parent_id in self.support_channels
+            and me is not None
+            and channel.owner_id == me.id
+        )
+        mentioned = me is not None and me in message.mentions
+        if not (is_dm or in_support or in_our_thread or mentioned):
+            return
+        if not is_dm and find_device_ids(message.content, self.bot.settings.device_serial_pattern):
+            await self._remove_device_id(message)
+            return
+        text = _strip_mention(message.content, me.id if me else 0)
+        try:
+            if in_support:
+                await self._answer_in_new_thread(message, text)
+            elif is_dm:
+                await self._answer(message, text, channel.id, "dm", reply=False)
+            elif in_our_thread:
+                await self._answer(message, text, channel.id, "thread", reply=False)
+            else:
+                await self._answer(message, text, channel.id, "mention", reply=True)
+        except discord.HTTPException:
+            log.exception("could not deliver an answer in channel %s", channel.id)
+
+    async def _answer_in_new_thread(self, message: discord.Message, text: str) -> None:
+        name = " ".join(text.split())[:80] or f"Question from {message.author.display_name}"
+        try:
+            thread = await message.create_thread(name=name, auto_archive_duration=1440)
+        except discord.HTTPException as exc:
+            log.warning("could not open a thread (%s); answering in the channel", exc.status)
+            await self._answer(message, text, message.channel.id, "mention", reply=True)
+            return
+        await self._answer(message, text, thread.id, "thread", reply=False, target=thread)
+
+    async def _answer(
+        self,
+        message: discord.Message,
+        text: str,
+        channel_id: int,
+        kind: str,
+        *,
+        reply: bool,
+        target: discord.abc.Messageable | None = None,
+    ) -> None:
+        where = target or message.channel
+        async with where.typing():
+            answer = await self.bot.services.answerer.answer(
+                Question(customer_id=message.author.id, text=text, channel_id=channel_id, kind=kind)  # type: ignore[arg-type]
+            )
+        view = answer_view(answer.answer_id, offer_human=answer.offer_human)
+        await send_parts(where, answer.parts, view=view, reference=message if reply else None)
+        await self._escalate_if_needed(answer, message.author, where)
+
+    async def _escalate_if_needed(
+        self, answer: Answer, user: discord.abc.User, where: discord.abc.Messageable | None
+    ) -> str | None:
+        if answer.escalate is None:
+            return None
+        note = await hand_over(self.bot, user, answer.escalate)
+        if where is not None:
+            await where.send(note, allowed_mentions=NO_MENTIONS)
+        return note
+
+    async def _remove_device_id(self, message: discord.Message) -> None:
+        log.info("removing a public message that contained a device ID (channel %s)", message.channel.id)
+        try:
+            await message.delete()
+        except discord.HTTPException as exc:
+            log.warning("could not delete a message with a device ID (%s)", exc.status)
+        try:
+            await message.author.send(HYGIENE_NOTICE, allowed_mentions=NO_MENTIONS)
+        except discord.HTTPException:
+            # the customer does not accept DMs: say it in the channel, without the number and without a ping
+            await message.channel.send(
+                f"{message.author.display_name}: {HYGIENE_NOTICE}", allowed_mentions=NO_MENTIONS
+            )
+
+    # -- slash commands -------------------------------------------------------------------------
+
+    @app_commands.command(name="ask")
+    @app_commands.describe(question="What would you like to know?")
+    async def ask(self, interaction: discord.Interaction, question: app_commands.Range[str, 1, 2000]) -> None:
+        """Ask the support assistant a question (only you see the answer)."""
+        ephemeral = interaction.guild is not None
+        await interaction.response.defer(ephemeral=ephemeral, thinking=True)
+        answer = await self.bot.services.answerer.answer(
+            Question(customer_id=interaction.user.id, text=question, channel_id=0, kind="slash")
+        )
+        view = answer_view(answer.answer_id, offer_human=answer.offer_human)
+        await followup_parts(interaction, answer.parts, view=view, ephemeral=ephemeral)
+        if answer.escalate is not None:
+            await reply_interaction(interaction, await hand_over(self.bot, interaction.user, answer.escalate))
+
+
+def _strip_mention(content: str, bot_id: int) -> str:
+    return re.sub(rf"<@!?{bot_id}>", "", content).strip()
+
+
+async def setup(bot: SupportBot) -> None:
+    await bot.add_cog(Answers(bot))

@@ -145,3 +145,85 @@ class LlmUsage(SQLModel, table=True):
     day: str = Field(primary_key=True, max_length=10)
     tokens: int = 0
     calls: int = 0
+
+
+class StatusUpdate(SQLModel, table=True):
+    """Every update seen in the status feed, and what became of it in the status channel."""
+
+    __tablename__ = "status_updates"
+    __table_args__ = (UniqueConstraint("key", name="uq_status_updates_key"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(max_length=300)
+    incident_key: str = Field(max_length=300)
+    incident_title: str = Field(sa_type=Text)
+    state: str = Field(max_length=20)
+    impact: str = Field(default="unknown", max_length=20)
+    body: str = Field(sa_type=Text)
+    progress: str = Field(default="{}", sa_type=Text)  # JSON: data type -> {state, percent}
+    next_update_by: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    published_at: datetime = Field(sa_type=UTCDateTime)
+    content_hash: str = Field(max_length=64)
+    edited: bool = False
+    posted: str = Field(default="queued", max_length=10)  # queued / held / history (never posted)
+    message_id: int | None = Field(default=None, sa_type=BigInteger)
+    first_seen_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    changed_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class Outbox(SQLModel, table=True):
+    """A message to deliver, written in the same transaction as the change that causes it."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (
+        UniqueConstraint("dedupe_key", name="uq_outbox_dedupe_key"),
+        Index("ix_outbox_due", "status", "next_attempt_at"),
+        Index("ix_outbox_customer_id", "customer_id"),
+        Index("ix_outbox_broadcast_id", "broadcast_id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(max_length=8)  # post / edit / dm
+    target_id: int = Field(sa_type=BigInteger)  # channel id (post, edit) or user id (dm)
+    dedupe_key: str = Field(max_length=300)
+    payload: str = Field(sa_type=Text)  # JSON: content, embed, view
+    status: str = Field(default="pending", max_length=12)  # pending / sent / unreachable / failed / cancelled
+    attempts: int = 0
+    next_attempt_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    update_key: str | None = Field(default=None, max_length=300)  # status post/edit: which update
+    message_id: int | None = Field(default=None, sa_type=BigInteger)  # edit: the message to edit; sent: the result
+    customer_id: int | None = Field(default=None, sa_type=BigInteger)
+    broadcast_id: int | None = Field(default=None)
+    last_error: str | None = Field(default=None, sa_type=Text)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class Subscription(SQLModel, table=True):
+    __tablename__ = "subscriptions"
+
+    customer_id: int = Field(sa_type=BigInteger, primary_key=True)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class DeviceState(SQLModel, table=True):
+    """Recovery state of a device, by the keyed hash of its ID (it may arrive before anyone registers it)."""
+
+    __tablename__ = "device_states"
+
+    id_hash: str = Field(primary_key=True, max_length=64)
+    state: str = Field(max_length=20)
+    progress: str = Field(default="{}", sa_type=Text)
+    note: str | None = Field(default=None, sa_type=Text)
+    updated_at: datetime = Field(sa_type=UTCDateTime)
+    source: str = Field(default="feed", max_length=8)  # feed / staff
+
+
+class KeyValue(SQLModel, table=True):
+    """Small pieces of durable state: feed cursor, ETag, health, pause flag."""
+
+    __tablename__ = "kv"
+
+    key: str = Field(primary_key=True, max_length=64)
+    value: str = Field(sa_type=Text)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

@@ -51,13 +51,18 @@ async def send_parts(
     sent = []
     for i, part in enumerate(parts):
         last = i == len(parts) - 1
-        msg = await target.send(
-            part,
-            allowed_mentions=NO_MENTIONS,
-            view=view if last and view is not None else discord.utils.MISSING,
-            reference=reference if i == 0 and reference is not None else discord.utils.MISSING,
-            mention_author=False if reference is not None else discord.utils.MISSING,
-        )
+        if i == 0 and reference is not None:
+            msg = await target.send(
+                part,
+                allowed_mentions=NO_MENTIONS,
+                reference=reference,
+                mention_author=False,
+                view=view if last and view is not None else discord.utils.MISSING,
+            )
+        else:
+            msg = await target.send(
+                part, allowed_mentions=NO_MENTIONS, view=view if last and view is not None else discord.utils.MISSING
+            )
         sent.append(msg)
     return sent
 

@@ -1,0 +1,243 @@
+"""Customers and the product bot, end to end through the real discord.py client and the sandbox."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import pytest
+
+from bot.sandbox import Message
+from bot.sandbox import permissions as P
+from tests.e2e.conftest import StartBot, World
+from tests.fakes.openai_server import FakeOpenAI, Scripted
+
+IMEI = "490154203237518"
+OTHER_IMEI = "356938035643809"
+
+
+def buttons(message: Message) -> dict[str, str]:
+    """label -> custom_id of every button on a message."""
+    out = {}
+    for row in message.components:
+        for c in row.get("components", []):
+            if c.get("type") == 2 and "custom_id" in c:
+                out[c["label"]] = c["custom_id"]
+    return out
+
+
+async def test_login_and_command_sync(world: World, start_bot: StartBot) -> None:
+    runner = await start_bot()
+    assert world.driver.connected
+    assert runner.bot.get_guild(world.guild.id) is not None
+    names = set(world.driver.commands(world.guild))
+    assert {"ask", "human", "device"} <= names
+    device = world.driver.commands(world.guild)["device"]
+    assert {o["name"] for o in device.data["options"]} >= {"register", "list", "remove"}
+
+
+async def test_support_channel_question_is_answered_in_a_thread_with_feedback_buttons(
+    world: World, start_bot: StartBot
+) -> None:
+    runner = await start_bot()
+    d = world.driver
+    asked = await d.user_says(world.alice, world.support, "Should I reset my phone? @everyone")
+    created = await runner.wait(d.wait_for_event("thread_create", after=asked))
+    thread_id = created.data["channel_id"]
+    assert thread_id == asked.id  # opened on the customer's message
+    reply = await runner.wait(d.wait_for_message(lambda m: m.channel_id == thread_id, after=asked))
+    assert "do not reset your phone" in reply.content.lower()
+    assert reply.pings.empty
+    assert set(buttons(reply)) == {"Helpful", "Not helpful"}
+    assert all(r.json.get("allowed_mentions") == {"parse": []} for r in d.requests("POST", "/channels/{channel_id}/messages"))
+
+    # a follow-up in the thread is answered there, with the conversation's history
+    thread = d.server.world.channels[thread_id]
+    follow = await d.user_says(world.alice, thread, "what if my battery runs low?")
+    reply2 = await runner.wait(d.wait_for_message(lambda m: m.channel_id == thread_id, after=follow))
+    assert "charge" in reply2.content.lower()
+
+
+async def test_dm_and_mention_and_ask(world: World, start_bot: StartBot) -> None:
+    runner = await start_bot()
+    d = world.driver
+    dm = await d.user_says(world.alice, "dm", "is my data lost?")
+    reply = await runner.wait(d.wait_for_message(after=dm, channel=d.dm_channel(world.alice)))
+    assert "Not necessarily" in reply.content
+
+    bot_mention = f"<@{d.bot_user.id}> how do I find my IMEI?"
+    said = await d.user_says(world.bob, world.general, bot_mention)
+    reply = await runner.wait(d.wait_for_message(after=said, channel=world.general))
+    assert "*#06#" in reply.content
+    assert reply.reference_id == said.id
+    assert reply.pings.empty  # a reply, but without pinging the author
+
+    handle = await d.run_slash(world.bob, "ask", {"question": "will I get compensation?"}, channel=world.general)
+    assert await runner.wait(handle.wait_response()) == 5  # deferred: the 3-second limit is never at risk
+    answer = await runner.wait(handle.wait_message())
+    assert answer.ephemeral
+    assert "compensation" in answer.content.lower()
+
+
+async def test_unanswerable_question_offers_a_person_and_the_button_hands_over(
+    world: World, start_bot: StartBot
+) -> None:
+    runner = await start_bot()
+    d = world.driver
+    dm = await d.user_says(world.alice, "dm", "what's the capital of France?")
+    reply = await runner.wait(d.wait_for_message(after=dm))
+    assert "don't know" in reply.content
+    custom_id = buttons(reply)["Talk to a person"]
+    click = await d.click(world.alice, reply, custom_id)
+    note = await runner.wait(click.wait_message(lambda m: "private conversation" in m.content))
+    assert note.ephemeral
+    created = await runner.wait(d.wait_for_event("thread_create", lambda e: e.data["private"], after=dm))
+    thread_id = created.data["channel_id"]
+    summary = await runner.wait(d.wait_for_message(lambda m: m.channel_id == thread_id and "ticket" in m.content))
+    assert summary.pings.roles == frozenset({world.staff_role.id})  # the only mention the bot ever makes
+    assert not summary.pings.users and not summary.pings.everyone
+    assert "capital of France" in summary.content  # staff need not ask again
+    members = d.server.world.channels[thread_id].thread_members
+    assert world.alice.id in members
+
+
+async def test_asking_for_a_human_when_private_threads_are_not_allowed(world: World, start_bot: StartBot) -> None:
+    d = world.driver
+    for role in (d.bot_role(world.guild), d.everyone_role(world.guild)):
+        role.permissions &= ~P.CREATE_PRIVATE_THREADS
+    runner = await start_bot()
+    await d.user_says(world.alice, "dm", "I want to speak to a real person")
+    dm = d.dm_channel(world.alice)
+    await runner.wait(d.sleep_until(lambda: len(d.bot_messages(dm)) >= 2))
+    text = "\n".join(m.content for m in d.bot_messages(dm))
+    assert "couldn't open a conversation" in text
+    assert "611" in text  # how else to reach staff
+    tickets = await runner.bot.services.handover.list(status="failed")  # type: ignore[attr-defined]
+    assert len(tickets) == 1 and tickets[0].customer_id == world.alice.id
+
+
+async def test_device_id_posted_in_public_is_removed_and_the_customer_told_privately(
+    world: World, start_bot: StartBot
+) -> None:
+    runner = await start_bot()
+    d = world.driver
+    said = await d.user_says(world.alice, world.support, f"my imei is {IMEI} is my data lost")
+    await runner.wait(d.wait_for_event("message_delete", lambda e: e.message is not None and e.message.id == said.id))
+    notice = await runner.wait(d.wait_for_message(after=said, channel=d.dm_channel(world.alice)))
+    assert "/device register" in notice.content
+    assert IMEI not in "".join(m.content for m in d.bot_messages())
+
+    # a customer who refuses DMs is told in the channel, without the number and without a ping
+    said = await d.user_says(world.shy, world.support, f"IMEI: {OTHER_IMEI}")
+    notice = await runner.wait(d.wait_for_message(after=said, channel=world.support))
+    assert "/device register" in notice.content and notice.pings.empty
+    assert OTHER_IMEI not in notice.content
+
+
+async def test_device_register_list_remove_through_a_modal(world: World, start_bot: StartBot) -> None:
+    runner = await start_bot()
+    d = world.driver
+    opened = await d.run_slash(world.alice, "device register", channel=world.support)
+    modal = await runner.wait(opened.wait_modal())
+    field_id = modal["components"][0]["components"][0]["custom_id"]
+    bad = await d.submit_modal(world.alice, opened, {field_id: "490154203237519"})
+    msg = await runner.wait(bad.wait_message())
+    assert msg.ephemeral and "check digit" in msg.content and "*#06#" in msg.content
+
+    opened = await d.run_slash(world.alice, "device register", channel=world.support)
+    await runner.wait(opened.wait_modal())
+    ok = await d.submit_modal(world.alice, opened, {field_id: "49-015420-323751-8"})
+    msg = await runner.wait(ok.wait_message())
+    assert msg.ephemeral and "****7518" in msg.content and IMEI not in msg.content
+
+    listed = await d.run_slash(world.alice, "device list", channel=world.support)
+    msg = await runner.wait(listed.wait_message())
+    assert "IMEI ****7518" in msg.content
+    other = await d.run_slash(world.bob, "device list", channel=world.support)
+    assert "no registered device" in (await runner.wait(other.wait_message())).content
+
+    auto = await d.autocomplete(world.alice, "device remove", {"device": ""}, "device", channel=world.support)
+    await runner.wait(auto.wait_response())
+    choices = auto.choices or []
+    assert [c["name"] for c in choices] == ["IMEI ****7518"]
+    stolen = await d.run_slash(world.bob, "device remove", {"device": choices[0]["value"]}, channel=world.support)
+    assert "couldn't find" in (await runner.wait(stolen.wait_message())).content
+    removed = await d.run_slash(world.alice, "device remove", {"device": choices[0]["value"]}, channel=world.support)
+    assert "no longer registered" in (await runner.wait(removed.wait_message())).content
+
+
+async def test_feedback_buttons_keep_working_after_a_restart(world: World, start_bot: StartBot) -> None:
+    runner = await start_bot()
+    d = world.driver
+    dm = await d.user_says(world.alice, "dm", "how do I register my device?")
+    reply = await runner.wait(d.wait_for_message(after=dm))
+    await runner.close()
+    await runner.bot.services.close()  # type: ignore[attr-defined]
+
+    runner = await start_bot()  # a new process would build exactly this
+    click = await d.click(world.bob, reply, buttons(reply)["Helpful"])
+    assert "Only the person who asked" in (await runner.wait(click.wait_message())).content
+    click = await d.click(world.alice, reply, buttons(reply)["Not helpful"])
+    offer = await runner.wait(click.wait_message())
+    assert "Talk to a person" in buttons(offer)
+    record = await runner.bot.services.conversations.answer_record(  # type: ignore[attr-defined]
+        int(buttons(reply)["Helpful"].split(":")[1])
+    )
+    assert record is not None and record.feedback == "not_helpful"
+
+
+@pytest.fixture
+async def fake_llm() -> AsyncIterator[FakeOpenAI]:
+    server = FakeOpenAI()
+    await server.start()
+    yield server
+    await server.stop()
+
+
+async def test_llm_answers_through_discord_never_ping_or_leak(
+    world: World, start_bot: StartBot, fake_llm: FakeOpenAI
+) -> None:
+    fake_llm.queue(Scripted(text=f"Hello @everyone and <@&{world.staff_role.id}>! Also {OTHER_IMEI}. " + "x " * 1500))
+    runner = await start_bot(openai_api_key="k", openai_base_url=fake_llm.base_url, openai_model="fake-model")
+    d = world.driver
+    await runner.bot.services.registry.register(world.bob.id, OTHER_IMEI)  # type: ignore[attr-defined]
+    dm = await d.user_says(world.alice, "dm", "tell me about the outage")
+    first = await runner.wait(d.wait_for_message(after=dm))
+    await runner.wait(d.sleep_until(lambda: len([m for m in d.bot_messages(d.dm_channel(world.alice))]) >= 2))
+    sent = d.bot_messages(d.dm_channel(world.alice))
+    assert all(len(m.content) <= 2000 for m in sent)
+    assert all(m.pings.empty for m in sent)
+    text = "".join(m.content for m in sent)
+    assert "@everyone" not in text and OTHER_IMEI not in text
+    assert first.content.startswith("Hello")
+    assert len(fake_llm.requests) == 1
+    assert OTHER_IMEI not in fake_llm.all_sent_text()
+
+
+async def test_a_burst_of_questions_is_answered_within_discords_rate_limits(
+    world: World, start_bot: StartBot
+) -> None:
+    runner = await start_bot(questions_per_minute=100)
+    d = world.driver
+    mention = f"<@{d.bot_user.id}>"
+    users = [d.create_user(f"customer{i}") for i in range(30)]
+    for u in users:
+        await d.add_member(world.guild, u)
+    for u in users:
+        await d.user_says(u, world.general, f"{mention} is my data lost?")
+    await runner.wait(d.sleep_until(lambda: len(d.bot_messages(world.general)) >= 30, timeout=20), timeout=25)
+    replies = d.bot_messages(world.general)
+    assert len(replies) == 30
+    assert {m.reference_id for m in replies} == {m.id for m in d.messages_in(world.general) if m.author_id != d.bot_user.id}
+    # discord.py waits on X-RateLimit-Remaining: 0, so at most one 429 per bucket, if any
+    assert d.rate_limit_hits["message-create"] <= 1
+    assert d.rate_limit_hits["global"] == 0
+
+
+async def test_the_bot_resumes_after_a_gateway_reconnect(world: World, start_bot: StartBot) -> None:
+    runner = await start_bot()
+    d = world.driver
+    await runner.wait(d.reconnect())
+    dm = await d.user_says(world.alice, "dm", "what happened?")
+    reply = await runner.wait(d.wait_for_message(after=dm))
+    assert "Larkspur Cloud" in reply.content
+    assert d.identify_count == 1  # resumed, not re-identified

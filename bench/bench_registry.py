@@ -29,7 +29,9 @@ def raw_sqlite_rate(n: int, folder: Path) -> float:
     conn = sqlite3.connect(folder / "raw.db", isolation_level=None)
     conn.execute("PRAGMA journal_mode=WAL")
     conn.execute("PRAGMA synchronous=FULL")
-    conn.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, customer_id INTEGER, id_hash TEXT, UNIQUE(customer_id, id_hash))")
+    conn.execute(
+        "CREATE TABLE t (id INTEGER PRIMARY KEY, customer_id INTEGER, id_hash TEXT, UNIQUE(customer_id, id_hash))"
+    )
     start = time.perf_counter()
     for i in range(n):
         conn.execute("BEGIN")

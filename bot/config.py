@@ -71,6 +71,11 @@ class Settings(BaseSettings):
     status_feed_format: Literal["auto", "statuspage", "rss", "atom", "recovery"] = "auto"
     status_poll_seconds: float = Field(default=60.0, ge=1.0, le=86400.0)
 
+    status_summary_every: str = "6h"
+    feed_alert_after_failures: int = Field(default=3, ge=1, le=1000)
+    next_update_reminder_minutes: int = Field(default=15, ge=0, le=1440)
+    dm_per_second: float = Field(default=0.5, gt=0, le=50)
+
     knowledge_dir: Path = Path("prompts")
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
 
@@ -127,6 +132,14 @@ class Settings(BaseSettings):
             raise ValueError("is too short")
         return value
 
+    @field_validator("status_summary_every")
+    @classmethod
+    def _every(cls, value: str) -> str:
+        from bot.core.schedule_spec import parse_every
+
+        parse_every(value)  # raises ValueError with a plain reason
+        return value.strip()
+
     @field_validator("device_serial_pattern")
     @classmethod
     def _pattern(cls, value: str | None) -> str | None:
@@ -169,6 +182,12 @@ HINTS: dict[str, str] = {
     "status_feed_url": "put an http(s) URL or a local file path of the status feed",
     "status_feed_format": "put one of: " + ", ".join(FEED_FORMATS),
     "status_poll_seconds": "put a number of seconds between 1 and 86400",
+    "status_summary_every": (
+        "put an interval like 6h or 90m, a five-field cron expression like '0 */6 * * *', or off"
+    ),
+    "feed_alert_after_failures": "put how many failed polls in a row alert staff, e.g. 3",
+    "next_update_reminder_minutes": "put how many minutes before a promised update staff are reminded (0: off)",
+    "dm_per_second": "put the most direct messages per second the bot may send, e.g. 0.5",
     "knowledge_dir": "put the folder holding faq.md and safety.md, e.g. prompts/",
     "log_level": "put one of DEBUG, INFO, WARNING, ERROR, CRITICAL",
 }

@@ -167,6 +167,7 @@ class StatusUpdate(SQLModel, table=True):
     edited: bool = False
     posted: str = Field(default="queued", max_length=10)  # queued / held / history (never posted)
     message_id: int | None = Field(default=None, sa_type=BigInteger)
+    posted_hash: str | None = Field(default=None, max_length=64)  # content hash the channel message shows
     first_seen_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     changed_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 

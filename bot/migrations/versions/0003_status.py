@@ -34,6 +34,7 @@ def upgrade() -> None:
         sa.Column("edited", sa.Boolean(), nullable=False),
         sa.Column("posted", sa.String(length=10), nullable=False),
         sa.Column("message_id", sa.BigInteger(), nullable=True),
+        sa.Column("posted_hash", sa.String(length=64), nullable=True),
         sa.Column("first_seen_at", UTCDateTime(), nullable=False),
         sa.Column("changed_at", UTCDateTime(), nullable=False),
         sa.UniqueConstraint("key", name="uq_status_updates_key"),

@@ -1,0 +1,57 @@
+"""A local HTTP server for status feeds: scripted bodies, failures, slow answers, ETags, cursors."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+from collections import deque
+from dataclasses import dataclass, field
+
+from aiohttp import web
+
+
+@dataclass
+class FeedResponse:
+    body: bytes = b""
+    status: int = 200
+    content_type: str = "application/json"
+    delay: float = 0.0
+    etag: bool = True
+
+
+@dataclass
+class FeedServer:
+    current: FeedResponse = field(default_factory=FeedResponse)
+    script: deque[FeedResponse] = field(default_factory=deque)
+    requests: list[dict[str, str]] = field(default_factory=list)
+    url: str = ""
+    _runner: web.AppRunner | None = None
+
+    def serve(self, body: bytes, content_type: str = "application/json") -> None:
+        self.current = FeedResponse(body=body, content_type=content_type)
+
+    async def start(self) -> None:
+        app = web.Application()
+        app.router.add_get("/feed", self._feed)
+        self._runner = web.AppRunner(app)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self.url = f"http://127.0.0.1:{port}/feed"
+
+    async def stop(self) -> None:
+        if self._runner:
+            await self._runner.cleanup()
+
+    async def _feed(self, request: web.Request) -> web.StreamResponse:
+        self.requests.append({"since": request.query.get("since", ""), "if-none-match": request.headers.get(
+            "If-None-Match", "")})
+        item = self.script.popleft() if self.script else self.current
+        if item.delay:
+            await asyncio.sleep(item.delay)
+        tag = '"' + hashlib.sha256(item.body).hexdigest()[:16] + '"'
+        if item.status == 200 and item.etag and request.headers.get("If-None-Match") == tag:
+            return web.Response(status=304)
+        headers = {"ETag": tag} if item.etag and item.status == 200 else {}
+        return web.Response(body=item.body, status=item.status, content_type=item.content_type, headers=headers)

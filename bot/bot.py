@@ -6,9 +6,12 @@ import logging
 
 import discord
 import yarl
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from discord.ext import commands
 
 from bot.config import Settings
+from bot.core.notifications import OutboxWorker
+from bot.core.scheduler import build_scheduler
 from bot.core.services import Services
 
 log = logging.getLogger(__name__)
@@ -19,6 +22,7 @@ EXTENSIONS: tuple[str, ...] = (
     "bot.exts.answers",
     "bot.exts.handover",
     "bot.exts.devices",
+    "bot.exts.status",
 )
 
 
@@ -48,14 +52,34 @@ class SupportBot(commands.Bot):
         )
         self.settings = settings
         self.services = services
+        self.outbox: OutboxWorker | None = None
+        self.scheduler: AsyncIOScheduler | None = None
 
     async def setup_hook(self) -> None:
+        from bot.exts.status import DiscordSender, SubscribeButton
         from bot.ui.views import PERSISTENT_ITEMS
 
         for ext in EXTENSIONS:
             await self.load_extension(ext)
-        self.add_dynamic_items(*PERSISTENT_ITEMS)
+        self.add_dynamic_items(*PERSISTENT_ITEMS, SubscribeButton)
         await self.sync_commands()
+        self.outbox = OutboxWorker(self.services.db, DiscordSender(self), dm_per_second=self.settings.dm_per_second)
+        self.services.status.on_queued = self.outbox.wake
+        self.outbox.start()
+        # started inside the running loop; what it triggers is idempotent (see core/status.py)
+        self.scheduler = build_scheduler(
+            self.services.status,
+            poll_seconds=self.settings.status_poll_seconds,
+            summary_every=self.settings.status_summary_every,
+        )
+        self.scheduler.start()
+
+    async def close(self) -> None:
+        if self.scheduler is not None and self.scheduler.running:
+            self.scheduler.shutdown(wait=False)
+        if self.outbox is not None:
+            await self.outbox.stop()
+        await super().close()
 
     async def sync_commands(self) -> None:
         if self.settings.guild_id:

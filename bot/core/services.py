@@ -8,14 +8,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot.config import ConfigError, Settings
-from bot.core.answering import Answerer, NoStatus, StatusProvider
+from bot.core.answering import Answerer
 from bot.core.conversations import ConversationStore
 from bot.core.crypto import DeviceCipher
 from bot.core.db import Database
+from bot.core.feeds.fetch import FeedFetcher
 from bot.core.handover import HandoverService
 from bot.core.knowledge import KnowledgeBase, KnowledgeError, Prompts, load_prompts
 from bot.core.llm import LLMClient
 from bot.core.registry import DeviceRegistry
+from bot.core.status import StatusService
 
 log = logging.getLogger(__name__)
 
@@ -82,17 +84,18 @@ class Services:
     answerer: Answerer
     handover: HandoverService
     llm: LLMClient | None
+    status: StatusService
 
     async def close(self) -> None:
         await self.registry.flush()
         if self.llm is not None:
             await self.llm.close()
+        if self.status.fetcher is not None:
+            await self.status.fetcher.close()
         await self.db.dispose()
 
 
-async def build_services(
-    settings: Settings, *, device_key: str, migrate: bool = True, status: StatusProvider | None = None
-) -> Services:
+async def build_services(settings: Settings, *, device_key: str, migrate: bool = True) -> Services:
     prompts, knowledge = load_knowledge(settings)
     db = Database(settings.database_url)
     try:
@@ -107,12 +110,24 @@ async def build_services(
     registry = DeviceRegistry(db, cipher, serial_pattern=settings.device_serial_pattern)
     conversations = ConversationStore(db)
     llm = build_llm(settings)
+    status = StatusService(
+        db,
+        cipher,
+        fetcher=FeedFetcher(settings.status_feed_url) if settings.status_feed_url else None,
+        feed_format=settings.status_feed_format,
+        status_channel_id=settings.status_channel_id,
+        staff_channel_id=settings.staff_channel_id,
+        poll_seconds=settings.status_poll_seconds,
+        alert_after=settings.feed_alert_after_failures,
+        reminder_minutes=settings.next_update_reminder_minutes,
+        serial_pattern=settings.device_serial_pattern,
+    )
     answerer = Answerer(
         knowledge=knowledge,
         prompts=prompts,
         conversations=conversations,
         registry=registry,
-        status=status or NoStatus(),
+        status=status,
         llm=llm,
         company=settings.company_name,
         handover_fallback=settings.handover_fallback,
@@ -131,4 +146,5 @@ async def build_services(
         answerer=answerer,
         handover=HandoverService(db, conversations, registry),
         llm=llm,
+        status=status,
     )

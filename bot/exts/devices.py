@@ -8,6 +8,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.ui.embeds import device_status_text
 from bot.ui.modals import RegisterDeviceModal
 from bot.ui.replies import reply_interaction
 
@@ -36,6 +37,12 @@ class Devices(commands.GroupCog, group_name="device"):
             return
         lines = [f"• {d.kind.upper()} {d.masked} (registered {d.created_at:%d %b %Y})" for d in devices]
         await reply_interaction(interaction, "Your registered devices:\n" + "\n".join(lines))
+
+    @app_commands.command(name="status")
+    async def status(self, interaction: discord.Interaction) -> None:
+        """Where the recovery of your registered devices' data stands, per data type."""
+        rows = await self.bot.services.status.device_status(interaction.user.id)
+        await reply_interaction(interaction, device_status_text(rows))
 
     @app_commands.command(name="remove")
     @app_commands.describe(device="Which of your devices to remove")

@@ -62,7 +62,13 @@ async def build_world(server: SandboxServer) -> World:
     support = await d.create_text_channel(guild, "support")
     status = await d.create_text_channel(guild, "status")
     staff = await d.create_text_channel(
-        guild, "staff", overwrites={d.everyone_role(guild): (0, P.VIEW_CHANNEL), staff_role: (P.VIEW_CHANNEL, 0)}
+        guild,
+        "staff",
+        overwrites={
+            d.everyone_role(guild): (0, P.VIEW_CHANNEL),
+            staff_role: (P.VIEW_CHANNEL, 0),
+            d.bot_role(guild): (P.VIEW_CHANNEL, 0),
+        },
     )
     general = await d.create_text_channel(guild, "general")
     return World(server, d, guild, support, status, staff, general, staff_role, alice, bob, shy, jordan)
@@ -117,3 +123,15 @@ async def start_bot(
     for r in runners:
         await r.close()
         await r.bot.services.close()  # type: ignore[attr-defined]
+
+
+async def eventually(check: Callable[[], Awaitable[bool]], timeout: float = 5.0) -> None:
+    """Wait until an async condition holds (for state the sandbox cannot observe, e.g. the database)."""
+    import asyncio
+
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not await check():
+        if loop.time() > deadline:
+            raise TimeoutError(f"condition not met within {timeout}s")
+        await asyncio.sleep(0.02)

@@ -37,6 +37,13 @@ def _parser() -> argparse.ArgumentParser:
     exp = dev_sub.add_parser("export", help="write every registration, with full device IDs, as CSV")
     exp.add_argument("--out", required=True, type=Path, metavar="FILE.csv", help="where to write the CSV")
     dev_sub.add_parser("count", help="how many devices are registered")
+
+    ask = sub.add_parser(
+        "ask", help="answer a question exactly as the bot would (same pipeline, knowledge and status)"
+    )
+    ask.add_argument("question", nargs="?", help="the question, in quotes")
+    ask.add_argument("--jsonl", type=Path, metavar="FILE", help='read {"q": ...} lines; write one JSON answer per line')
+    ask.add_argument("--out", type=Path, metavar="FILE", help="with --jsonl: write answers here instead of stdout")
     return p
 
 
@@ -99,6 +106,12 @@ async def _cmd_devices_count(settings: Settings) -> int:
     return await _with_services(settings, body, need_key=False)
 
 
+async def _cmd_ask(settings: Settings, question: str | None, jsonl: Path | None, out: Path | None) -> int:
+    from bot.ask import run_ask
+
+    return await run_ask(settings, question, jsonl, out)
+
+
 async def _cmd_run(settings: Settings) -> int:
     from bot.runner import run_bot
 
@@ -128,6 +141,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             coro: Awaitable[int] = _cmd_run(settings)
         elif args.command == "check":
             coro = _cmd_check(settings)
+        elif args.command == "ask":
+            if (args.question is None) == (args.jsonl is None):
+                parser.parse_args(["ask", "--help"])
+            coro = _cmd_ask(settings, args.question, args.jsonl, args.out)
         elif args.command == "db":
             coro = _cmd_db_upgrade(settings)
         elif args.devices_command == "export":

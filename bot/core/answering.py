@@ -36,7 +36,7 @@ ConversationKind = Literal["thread", "dm", "mention", "slash", "cli"]
 MAX_QUESTION_CHARS = 2000  # longer questions are cut (and the customer told) before anything else
 HISTORY_TURNS = 8
 HISTORY_CHARS = 3000
-HIGH_CONFIDENCE = 0.75  # a match this sure may reuse the LLM's answer to the same FAQ entry
+INTENT_MARGIN = 0.1  # how much better than the runner-up a match must be to reuse an answer to its entry
 _PERSONAL = re.compile(r"\b(my|mine)\s+(device|phone|imei|meid|registration|wren)\b", re.IGNORECASE)
 _STATUS_WORDS = re.compile(
     r"\b(status|update|progress|fixed|restored|when|eta|timeline|recover\w*|working again|back)\b", re.IGNORECASE
@@ -176,17 +176,16 @@ class Answerer:
                 instructions=self.safety.applicable("", ""),
             )
         if wants_human(clean):
-            return await self._handover_now(q, clean, "asked")
+            return await self._handover_now(q, clean, "asked", record=record)
 
         conv_id = await self.conversations.open(q.customer_id, q.channel_id, q.kind) if record else None
-        history = await self.conversations.history(conv_id, HISTORY_TURNS, HISTORY_CHARS) if conv_id else []
         status = await self.status.snapshot()
         hits = self.knowledge.search(clean, k=3)
 
         if detect_prompt_injection(clean):
             answer = self._refusal(clean, hits, status)
         else:
-            answer = await self._grounded(q, clean, hits, status, history)
+            answer = await self._grounded(q, clean, hits, status, conv_id)
         if detect_distress(clean) and answer.escalate is None:
             answer = _replace(answer, escalate="upset")
         if truncated:
@@ -204,12 +203,14 @@ class Answerer:
             answer = _replace(answer, answer_id=answer_id)
         return answer
 
-    async def _handover_now(self, q: Question, clean: str, reason: str) -> Answer:
+    async def _handover_now(self, q: Question, clean: str, reason: str, *, record: bool) -> Answer:
         text = (
             "Of course. I'm bringing in a member of our support team; they can see this conversation, "
             "so you won't need to repeat yourself."
         )
         answer = self._finish(text, "offline", instructions=self.safety.applicable(clean, ""), escalate=reason)
+        if not record:
+            return answer
         conv_id = await self.conversations.open(q.customer_id, q.channel_id, q.kind)
         answer_id = await self.conversations.record(
             customer_id=q.customer_id, conversation_id=conv_id, question=clean, answer=answer,
@@ -232,16 +233,18 @@ class Answerer:
         clean: str,
         hits: list[Hit],
         status: StatusSnapshot | None,
-        history: list[tuple[str, str]],
+        conv_id: int | None,
     ) -> Answer:
         offline = self._offline(clean, hits, status)
         if self.llm is None:
             return offline
         status_version = status.version if status else "-"
-        personal = bool(_PERSONAL.search(clean))
-        keys = [cache_key("q", " ".join(analyze(clean)), self.knowledge.version, status_version)]
+        # an answer about "my phone" may depend on the asker's own devices: only then is it not shared
+        personal = bool(_PERSONAL.search(clean)) and bool(await self.registry.list_for(q.customer_id))
+        keys = [cache_key("q", " ".join(self.knowledge.key_terms(clean)), self.knowledge.version, status_version)]
         top = hits[0] if hits else None
-        if top and top.confidence >= HIGH_CONFIDENCE and (len(hits) < 2 or hits[1].confidence < top.confidence - 0.2):
+        if top and top.confident and (len(hits) < 2 or hits[1].confidence < top.confidence - INTENT_MARGIN):
+            # a clear match for one FAQ entry: rephrasings of that question share the LLM's answer
             keys.append(cache_key("faq", top.entry.key, self.knowledge.version, status_version))
         if not personal:
             cached = await self.conversations.cached(keys)
@@ -253,6 +256,8 @@ class Answerer:
             log.info("daily LLM token budget reached; answering offline")
             return offline
         try:
+            # the conversation so far is read only when the LLM will see it
+            history = await self.conversations.history(conv_id, HISTORY_TURNS, HISTORY_CHARS) if conv_id else []
             reply = await self.llm.complete(await self._messages(q, clean, hits, status, history))
         except LLMError:
             return offline

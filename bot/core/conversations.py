@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
+import itertools
 import logging
+import secrets
+import time
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col
 
@@ -19,34 +23,72 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
+_EPOCH_MS = 1_767_225_600_000  # 2026-01-01
+_counter = itertools.count(secrets.randbelow(1 << 12))
+_instance = secrets.randbelow(1 << 8)
+
+
+def next_id() -> int:
+    """A unique, time-ordered 63-bit id made here, so an answer's id is known before it is stored."""
+    ms = int(time.time() * 1000) - _EPOCH_MS
+    return (ms << 20) | (_instance << 12) | (next(_counter) & 0xFFF)
+
+
+_ANSWERS = AnswerRecord.__table__  # type: ignore[attr-defined]
+_TURNS = Turn.__table__  # type: ignore[attr-defined]
+_CONVERSATIONS = Conversation.__table__  # type: ignore[attr-defined]
+
+
 class ConversationStore:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, *, remember: int = 50_000) -> None:
         self.db = db
+        self._known: dict[tuple[int, int], int] = {}  # (customer, channel) -> conversation id
+        self._remember = remember
+        self._conversations: list[dict[str, object]] = []
+        self._answers: list[dict[str, object]] = []
+        self._turns: list[dict[str, object]] = []
+        self._writer: asyncio.Task[None] | None = None
+
+    def forget(self, customer_id: int) -> None:
+        for key in [k for k in self._known if k[0] == customer_id]:
+            del self._known[key]
 
     async def open(self, customer_id: int, channel_id: int, kind: str) -> int:
         """The conversation of this customer in this place, created on first use."""
-        for _ in range(2):
-            async with self.db.sessions() as session:
-                found = await session.scalar(
-                    select(col(Conversation.id)).where(
-                        col(Conversation.channel_id) == channel_id, col(Conversation.customer_id) == customer_id
-                    )
+        known = self._known.get((customer_id, channel_id))
+        if known is not None:
+            return known
+        conv_id = await self._open(customer_id, channel_id, kind)
+        if len(self._known) >= self._remember:
+            self._known.clear()
+        self._known[(customer_id, channel_id)] = conv_id
+        return conv_id
+
+    async def _open(self, customer_id: int, channel_id: int, kind: str) -> int:
+        async with self.db.sessions() as session:
+            found = await session.scalar(
+                select(col(Conversation.id)).where(
+                    col(Conversation.channel_id) == channel_id, col(Conversation.customer_id) == customer_id
                 )
-                if found is not None:
-                    return int(found)
-                conv = Conversation(customer_id=customer_id, channel_id=channel_id, kind=kind)
-                session.add(conv)
-                try:
-                    await session.commit()
-                except IntegrityError:  # created concurrently: read it again
-                    await session.rollback()
-                    continue
-                assert conv.id is not None
-                return conv.id
-        raise RuntimeError("conversation could not be opened")
+            )
+        if found is not None:
+            return int(found)
+        raced = self._known.get((customer_id, channel_id))
+        if raced is not None:  # opened by a concurrent question of the same customer while we read
+            return raced
+        # new: its row is written behind, before the turns that refer to it
+        conv_id = next_id()
+        self._known[(customer_id, channel_id)] = conv_id
+        now = utcnow()
+        self._conversations.append(
+            {"id": conv_id, "customer_id": customer_id, "channel_id": channel_id, "kind": kind,
+             "created_at": now, "updated_at": now}
+        )
+        return conv_id
 
     async def history(self, conversation_id: int, turns: int, max_chars: int) -> list[tuple[str, str]]:
         """The latest turns, oldest first, within a character budget."""
+        await self.flush()
         async with self.db.sessions() as session:
             rows = (
                 await session.execute(
@@ -68,32 +110,92 @@ class ConversationStore:
     async def record(
         self, *, customer_id: int, conversation_id: int | None, question: str, answer: Answer, faq_version: str
     ) -> int:
-        async with self.db.transaction() as session:
-            rec = AnswerRecord(
-                customer_id=customer_id,
-                conversation_id=conversation_id,
-                question=question,
-                answer=answer.text,
-                source=answer.source,
-                answered=answer.answered,
-                escalated=answer.escalate is not None,
-                faq_keys=",".join(answer.faq_keys),
-                faq_version=faq_version,
+        """Log an answer and its turns; returns the answer's id at once and writes behind, in batches.
+
+        The customer gets the answer without waiting for a commit; the rows of many answers are
+        written together (two bulk statements per batch). `flush()` waits for what is queued.
+        """
+        now = utcnow()
+        answer_id = next_id()
+        self._answers.append(
+            {
+                "id": answer_id,
+                "customer_id": customer_id,
+                "conversation_id": conversation_id,
+                "question": question,
+                "answer": answer.text,
+                "source": answer.source,
+                "answered": answer.answered,
+                "escalated": answer.escalate is not None,
+                "faq_keys": ",".join(answer.faq_keys),
+                "faq_version": faq_version,
+                "feedback": None,
+                "created_at": now,
+            }
+        )
+        if conversation_id is not None:
+            self._turns.extend(
+                {"conversation_id": conversation_id, "role": role, "content": text, "created_at": now}
+                for role, text in (("customer", question), ("bot", answer.text))
             )
-            session.add(rec)
-            if conversation_id is not None:
-                now = utcnow()
-                session.add(Turn(conversation_id=conversation_id, role="customer", content=question, created_at=now))
-                session.add(Turn(conversation_id=conversation_id, role="bot", content=answer.text, created_at=now))
-                await session.execute(
-                    update(Conversation).where(col(Conversation.id) == conversation_id).values(updated_at=now)
+        if self._writer is None or self._writer.done():
+            self._writer = asyncio.get_running_loop().create_task(self._write_behind(), name="answer-log")
+        return answer_id
+
+    async def flush(self) -> None:
+        while self._writer is not None and not self._writer.done():
+            await asyncio.wait({self._writer})
+
+    async def _write_behind(self) -> None:
+        while self._conversations or self._answers or self._turns:
+            convs, self._conversations = self._conversations, []
+            answers, self._answers = self._answers, []
+            turns, self._turns = self._turns, []
+            for attempt in range(1, 6):
+                try:
+                    async with self.db.begin() as conn:
+                        if convs:
+                            await conn.execute(insert(_CONVERSATIONS), convs)
+                        if answers:
+                            await conn.execute(insert(_ANSWERS), answers)
+                        if turns:
+                            await conn.execute(insert(_TURNS), turns)
+                    break
+                except IntegrityError:
+                    # another instance opened one of these conversations first: use its row instead
+                    convs = await self._adopt_existing(convs, answers, turns)
+                except Exception as exc:
+                    log.warning("answer log write failed (%s), attempt %d", type(exc).__name__, attempt)
+                    await asyncio.sleep(0.1 * attempt)
+            else:
+                log.error("dropped %d answer records after 5 failed writes", len(answers))
+
+    async def _adopt_existing(
+        self, convs: list[dict[str, object]], answers: list[dict[str, object]], turns: list[dict[str, object]]
+    ) -> list[dict[str, object]]:
+        remap: dict[object, int] = {}
+        keep = []
+        async with self.db.sessions() as session:
+            for c in convs:
+                found = await session.scalar(
+                    select(col(Conversation.id)).where(
+                        col(Conversation.channel_id) == c["channel_id"],
+                        col(Conversation.customer_id) == c["customer_id"],
+                    )
                 )
-            await session.flush()
-            assert rec.id is not None
-            return rec.id
+                if found is None:
+                    keep.append(c)
+                else:
+                    remap[c["id"]] = int(found)
+                    self._known[(int(c["customer_id"]), int(c["channel_id"]))] = int(found)  # type: ignore[call-overload]
+        for row in (*answers, *turns):
+            if row.get("conversation_id") in remap:
+                row["conversation_id"] = remap[row["conversation_id"]]
+        return keep
 
     async def feedback(self, answer_id: int, customer_id: int, value: str) -> bool:
         """Record Helpful / Not helpful; only the customer who asked may rate an answer."""
+        await self.flush()
         async with self.db.transaction() as session:
             result = await session.execute(
                 update(AnswerRecord)
@@ -103,11 +205,13 @@ class ConversationStore:
             return bool(result.rowcount)  # type: ignore[attr-defined]
 
     async def answer_record(self, answer_id: int) -> AnswerRecord | None:
+        await self.flush()
         async with self.db.sessions() as session:
             return await session.get(AnswerRecord, answer_id)
 
     async def recent_turns_for(self, customer_id: int, limit: int = 6) -> list[tuple[str, str]]:
         """The customer's latest questions and answers across conversations (for hand-over summaries)."""
+        await self.flush()
         async with self.db.sessions() as session:
             rows = (
                 await session.execute(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -15,7 +16,13 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import event, text
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.exc import DBAPIError, OperationalError
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
 
 from bot.core.errors import DatabaseUnavailable
 
@@ -88,12 +95,30 @@ class Database:
         if self.is_sqlite:
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas(sqlite_busy_ms))
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+        # SQLite has one writer at a time; queueing writers here is fair and fast, whereas letting them
+        # collide on the file lock means SQLite's busy handler sleeping for up to tens of milliseconds.
+        self._write_lock = asyncio.Lock() if self.is_sqlite else None
+
+    @asynccontextmanager
+    async def writing(self) -> AsyncIterator[None]:
+        """Hold the process's write turn (SQLite only; a no-op on PostgreSQL). Not re-entrant."""
+        if self._write_lock is None:
+            yield
+            return
+        async with self._write_lock:
+            yield
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:
         """A session inside one transaction: committed on success, rolled back on error."""
-        async with self.sessions() as session, session.begin():
+        async with self.writing(), self.sessions() as session, session.begin():
             yield session
+
+    @asynccontextmanager
+    async def begin(self) -> AsyncIterator[AsyncConnection]:
+        """A Core connection inside one transaction (for hot paths that skip the ORM)."""
+        async with self.writing(), self.engine.begin() as conn:
+            yield conn
 
     async def upgrade(self) -> None:
         """Apply every pending migration."""

@@ -31,6 +31,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 CONFIDENT = 0.5
+# Words that change how a question is asked, not what it asks.
+FILLER = frozenset({"urgent", "asap", "quick", "question"})
 """A hit whose confidence is at least this is a match the bot may answer from; below it is a guess."""
 
 Source = Literal["file", "staff"]
@@ -413,6 +415,21 @@ class KnowledgeBase:
         self._file_entries = self._read_files()
         self._rebuild()
         log.info("FAQ reloaded: %d entries, version %s", len(self), self._version)
+
+    def key_terms(self, query: str) -> list[str]:
+        """The question reduced to its distinct, typo-corrected, canonical terms, sorted.
+
+        Two phrasings with the same key ask the same thing of this FAQ (used for the answer cache).
+        """
+        terms = set()
+        for raw in ta.analyze(query[:2000], synonyms=False):
+            term = ta.canonical(raw)
+            if term in FILLER:
+                continue
+            fixed = self._index.query_terms(raw)
+            indexed = fixed[0][0] if fixed else None
+            terms.add(indexed or term)
+        return sorted(terms)
 
     def search(self, query: str, k: int = 3) -> list[Hit]:
         """The k best entries for a question, best first; [] when nothing in it is known."""

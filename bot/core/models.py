@@ -61,7 +61,7 @@ class Conversation(SQLModel, table=True):
         Index("ix_conversations_customer_id", "customer_id"),
     )
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True, sa_type=BigInteger)  # made by ConversationStore
     customer_id: int = Field(sa_type=BigInteger)
     channel_id: int = Field(sa_type=BigInteger)
     kind: str = Field(max_length=8)  # thread / dm / mention / slash
@@ -76,7 +76,7 @@ class Turn(SQLModel, table=True):
     __table_args__ = (Index("ix_turns_conversation_id", "conversation_id"),)
 
     id: int | None = Field(default=None, primary_key=True)
-    conversation_id: int = Field(foreign_key="conversations.id", ondelete="CASCADE")
+    conversation_id: int = Field(foreign_key="conversations.id", ondelete="CASCADE", sa_type=BigInteger)
     role: str = Field(max_length=9)  # customer / bot
     content: str = Field(sa_type=Text)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
@@ -91,9 +91,11 @@ class AnswerRecord(SQLModel, table=True):
         Index("ix_answers_created_at", "created_at"),
     )
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True, sa_type=BigInteger)  # made by ConversationStore
     customer_id: int = Field(sa_type=BigInteger)
-    conversation_id: int | None = Field(default=None, foreign_key="conversations.id", ondelete="SET NULL")
+    conversation_id: int | None = Field(
+        default=None, foreign_key="conversations.id", ondelete="SET NULL", sa_type=BigInteger
+    )
     question: str = Field(sa_type=Text)
     answer: str = Field(sa_type=Text)
     source: str = Field(max_length=10)  # llm / offline / cache / refusal / limit

@@ -161,7 +161,7 @@ class DeviceRegistry:
         delay = 0.05
         for attempt in range(1, 6):
             try:
-                async with conn.begin():
+                async with self.db.writing(), conn.begin():
                     return await self._write_batch(conn, batch)
             except IntegrityError:
                 # another writer stored one of these between our read and our insert:

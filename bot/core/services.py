@@ -88,6 +88,7 @@ class Services:
 
     async def close(self) -> None:
         await self.registry.flush()
+        await self.conversations.flush()
         if self.llm is not None:
             await self.llm.close()
         if self.status.fetcher is not None:

@@ -20,7 +20,7 @@ depends_on = None
 def upgrade() -> None:
     op.create_table(
         "conversations",
-        sa.Column("id", sa.Integer(), primary_key=True),
+        sa.Column("id", sa.BigInteger(), primary_key=True, autoincrement=False),
         sa.Column("customer_id", sa.BigInteger(), nullable=False),
         sa.Column("channel_id", sa.BigInteger(), nullable=False),
         sa.Column("kind", sa.String(length=8), nullable=False),
@@ -33,7 +33,7 @@ def upgrade() -> None:
         "turns",
         sa.Column("id", sa.Integer(), primary_key=True),
         sa.Column(
-            "conversation_id", sa.Integer(), sa.ForeignKey("conversations.id", ondelete="CASCADE"), nullable=False
+            "conversation_id", sa.BigInteger(), sa.ForeignKey("conversations.id", ondelete="CASCADE"), nullable=False
         ),
         sa.Column("role", sa.String(length=9), nullable=False),
         sa.Column("content", sa.Text(), nullable=False),
@@ -42,10 +42,10 @@ def upgrade() -> None:
     op.create_index("ix_turns_conversation_id", "turns", ["conversation_id"])
     op.create_table(
         "answers",
-        sa.Column("id", sa.Integer(), primary_key=True),
+        sa.Column("id", sa.BigInteger(), primary_key=True, autoincrement=False),
         sa.Column("customer_id", sa.BigInteger(), nullable=False),
         sa.Column(
-            "conversation_id", sa.Integer(), sa.ForeignKey("conversations.id", ondelete="SET NULL"), nullable=True
+            "conversation_id", sa.BigInteger(), sa.ForeignKey("conversations.id", ondelete="SET NULL"), nullable=True
         ),
         sa.Column("question", sa.Text(), nullable=False),
         sa.Column("answer", sa.Text(), nullable=False),

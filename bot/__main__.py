@@ -27,6 +27,10 @@ def _parser() -> argparse.ArgumentParser:
 
     sub.add_parser("run", help="connect to Discord (or the server named by DISCORD_API_BASE) and serve")
     sub.add_parser("check", help="validate settings and reach the database, the status feed and the LLM")
+    sub.add_parser(
+        "sandbox",
+        help="try the bot locally: a Discord-compatible server, the bot, and a terminal chat (no tokens needed)",
+    )
 
     db = sub.add_parser("db", help="database maintenance")
     db_sub = db.add_subparsers(dest="db_command", metavar="ACTION")
@@ -112,6 +116,12 @@ async def _cmd_ask(settings: Settings, question: str | None, jsonl: Path | None,
     return await run_ask(settings, question, jsonl, out)
 
 
+async def _cmd_sandbox(settings: Settings) -> int:
+    from bot.sandbox_app import run_sandbox
+
+    return await run_sandbox(settings, DATA_DIR)
+
+
 async def _cmd_run(settings: Settings) -> int:
     from bot.runner import run_bot
 
@@ -136,9 +146,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.parse_args(["devices", "--help"])
     try:
         settings = load_settings()
-        setup_logging(settings.log_level)
+        if args.command == "sandbox":  # the terminal is the chat: logs go to a file
+            setup_logging(settings.log_level, file=DATA_DIR / "sandbox.log")
+        else:
+            setup_logging(settings.log_level)
         if args.command == "run":
             coro: Awaitable[int] = _cmd_run(settings)
+        elif args.command == "sandbox":
+            coro = _cmd_sandbox(settings)
         elif args.command == "check":
             coro = _cmd_check(settings)
         elif args.command == "ask":

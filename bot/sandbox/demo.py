@@ -91,6 +91,7 @@ async def build_demo_world(driver: Driver) -> DemoWorld:
         overwrites={everyone: (0, P.VIEW_CHANNEL),
                     staff_role: (P.VIEW_CHANNEL | P.SEND_MESSAGES | P.READ_MESSAGE_HISTORY, 0),
                     bot_role: (_BOT_POSTING, 0)})
+    driver.server.world.ids.unpin()  # what happens from now on gets ids from the clock
     return DemoWorld(server=driver.server, guild=guild, support=support, status=status, staff=staff,
                      staff_role=staff_role, bot_role=bot_role, alex=alex, sam=sam, jordan=jordan)
 

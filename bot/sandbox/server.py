@@ -15,8 +15,11 @@ from bot.sandbox.interactions import InteractionService
 from bot.sandbox.messages import MessageService
 from bot.sandbox.ratelimit import RateLimiter
 from bot.sandbox.rest import API_PREFIX, RestApi
+from bot.sandbox.state import SnowflakeGenerator
 from bot.sandbox.waiters import Waiters
 from bot.sandbox.world import World
+
+STABLE_IDS_FROM_MS = 1_767_225_600_000  # 2026-01-01: where a world built with stable_ids starts its ids
 
 if TYPE_CHECKING:
     from bot.sandbox.driver import Driver
@@ -44,12 +47,14 @@ class SandboxServer:
         interaction_timeout: float = 3.0,
         interaction_token_ttl: float = 900.0,
         heartbeat_interval_ms: int = 41250,
+        stable_ids: bool = False,
     ) -> None:
         self.token = token or f"sandbox.{secrets.token_urlsafe(24)}"
         self.host = host
         self.port = port
         self.waiters = Waiters()
-        self.world = World(bot_name=bot_name)
+        ids = SnowflakeGenerator(pinned_ms=STABLE_IDS_FROM_MS if stable_ids else None)
+        self.world = World(bot_name=bot_name, ids=ids)
         self.log = EventLog(self.waiters)
         self.gateway = Gateway(self.world, self.token, self.waiters, heartbeat_interval_ms=heartbeat_interval_ms)
         self.ratelimiter = RateLimiter(enabled=rate_limits, scale=rate_limit_scale, global_limit=global_rate_limit)

@@ -24,16 +24,22 @@ PRIVATE_THREAD = 12
 class SnowflakeGenerator:
     """Discord snowflakes: ms since 2015 << 22 | worker << 17 | process << 12 | increment."""
 
-    def __init__(self, worker: int = 1, process: int = 0) -> None:
+    def __init__(self, worker: int = 1, process: int = 0, *, pinned_ms: int | None = None) -> None:
         self._worker = worker & 0x1F
         self._process = process & 0x1F
         self._last_ms = 0
         self._inc = 0
         self._lock = threading.Lock()
+        # While pinned, ids come from a fixed instant in order: a world built the same way gets the same
+        # ids every time (so a bot's database still matches it after a restart). Unpin to use the clock.
+        self._pinned_ms = pinned_ms
+
+    def unpin(self) -> None:
+        self._pinned_ms = None
 
     def next(self) -> int:
         with self._lock:
-            ms = int(time.time() * 1000)
+            ms = self._pinned_ms if self._pinned_ms is not None else int(time.time() * 1000)
             if ms <= self._last_ms:
                 ms = self._last_ms
                 self._inc += 1

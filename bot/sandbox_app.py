@@ -1,0 +1,78 @@
+"""`python -m bot sandbox`: the Discord-compatible sandbox, the bot and a terminal chat, side by side.
+
+Part of the composition root: the bot reaches the sandbox only over 127.0.0.1, exactly as it would
+reach Discord; the terminal drives the sandbox as a person would.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import sys
+from pathlib import Path
+
+from bot.config import Settings, load_settings
+from bot.core.services import build_services, resolve_device_key
+from bot.demo_feed import shifted_feed
+from bot.runner import create_bot
+from bot.sandbox import SandboxServer
+from bot.sandbox.demo import build_demo_world
+from bot.sandbox.terminal import TerminalChat
+
+log = logging.getLogger(__name__)
+
+SAMPLE_FEED = Path("sample-status") / "recovery.json"
+
+
+def _say(text: str) -> None:
+    print(text, flush=True)
+
+
+async def run_sandbox(settings: Settings, data_dir: Path) -> int:
+    server = SandboxServer(stable_ids=True, bot_name="Larkspur Support Bot")
+    await server.start()
+    bot = None
+    services = None
+    try:
+        world = await build_demo_world(server.driver)
+        overrides: dict[str, object] = {k.lower(): v for k, v in world.settings_env().items()}
+        # a sandbox never touches the operator's real database
+        overrides["database_url"] = f"sqlite+aiosqlite:///{data_dir}/sandbox.db"
+        if settings.status_feed_url is None:
+            template = settings.knowledge_dir / SAMPLE_FEED
+            if template.is_file():
+                overrides["status_feed_url"] = str(shifted_feed(template, data_dir / "sandbox-feed.json"))
+        overrides["status_poll_seconds"] = min(settings.status_poll_seconds, 15.0)
+        local = load_settings(**overrides)
+        services = await build_services(local, device_key=resolve_device_key(local, generate_in=data_dir))
+        bot = await create_bot(local, services, guild_ready_timeout=0.2)
+        assert local.discord_token is not None
+        started = asyncio.create_task(bot.start(local.discord_token.get_secret_value()), name="bot")
+        ready = asyncio.create_task(bot.wait_until_ready())
+        await asyncio.wait({started, ready}, timeout=30, return_when=asyncio.FIRST_COMPLETED)
+        if not ready.done():
+            ready.cancel()
+            _say("The bot could not connect to the sandbox; see data/sandbox.log.")
+            return 1
+        _say(
+            f"Sandbox ready: {world.guild.name}, the bot is online. Data is kept in {data_dir}/ "
+            "(logs in sandbox.log)."
+        )
+        chat = asyncio.create_task(TerminalChat(server, world).run(), name="chat")
+        await asyncio.wait({chat, started}, return_when=asyncio.FIRST_COMPLETED)
+        if started.done() and not chat.done():
+            chat.cancel()
+            error = started.exception() if not started.cancelled() else None
+            _say(f"The bot stopped unexpectedly ({error!r}); see {data_dir}/sandbox.log.")
+            return 1
+        _say("Bye! Your sandbox data is kept for next time.")
+        return 0
+    finally:
+        if bot is not None:
+            with contextlib.suppress(Exception):
+                await bot.close()
+        if services is not None:
+            await services.close()
+        await server.stop()
+        sys.stdout.flush()

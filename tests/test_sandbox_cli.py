@@ -1,0 +1,73 @@
+"""`python -m bot sandbox` as a person uses it: in a real pseudo-terminal, from an empty folder."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.sandbox.test_terminal import _read_until
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def start(cwd: Path) -> tuple[subprocess.Popen[bytes], int]:
+    master, slave = os.openpty()
+    keep = {k: os.environ[k] for k in ("PATH", "SYSTEMROOT") if k in os.environ}
+    env = keep | {"PYTHONPATH": str(ROOT), "TERM": "xterm", "HOME": str(cwd), "KNOWLEDGE_DIR": str(ROOT / "prompts")}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "bot", "sandbox"], stdin=slave, stdout=slave, stderr=slave, env=env, cwd=cwd,
+        start_new_session=True,
+    )
+    os.close(slave)
+    return proc, master
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="needs a POSIX pseudo-terminal")
+def test_sandbox_chat_in_a_real_terminal_keeps_its_data(tmp_path: Path) -> None:
+    proc, master = start(tmp_path)
+    buf: list[str] = []
+    try:
+        _read_until(master, "alex @ #support> ", buf, timeout=60)
+        os.write(master, b"can I take the battery out?\n")
+        _read_until(master, "do not remove the battery", buf)
+        _read_until(master, "[1] Helpful", buf)
+        os.write(master, b":click 1\n")
+        _read_until(master, "glad it helped", buf)
+        os.write(master, b"/subscribe\n")
+        _read_until(master, "every status update", buf)
+        os.write(master, b"/status\n")
+        shown = _read_until(master, "Status as of", buf)
+        assert "Wren phones" in shown  # the sample incident's feed is posted and quoted
+        os.write(master, b":quit\n")
+        shown = _read_until(master, "Bye!", buf)
+        assert proc.wait(timeout=20) == 0
+        assert "Traceback" not in shown
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        os.close(master)
+    assert (tmp_path / "data" / "sandbox.db").is_file()
+    assert (tmp_path / "data" / "device_id.key").is_file()
+
+    # a second start finds the same world and the same data: alex is still subscribed
+    proc, master = start(tmp_path)
+    buf = []
+    try:
+        _read_until(master, "alex @ #support> ", buf, timeout=60)
+        os.write(master, b"/subscribe\n")
+        _read_until(master, "already subscribed", buf)
+        os.kill(proc.pid, signal.SIGINT)  # Ctrl-C also exits cleanly
+        shown = _read_until(master, "Stopped.", buf)
+        assert proc.wait(timeout=20) == 130
+        assert "Traceback" not in shown
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        os.close(master)

@@ -48,6 +48,7 @@ class Answers(commands.Cog):
         in_support = isinstance(channel, discord.TextChannel) and channel.id in self.support_channels
         in_our_thread = (
             isinstance(channel, discord.Thread)
+            and channel.type == discord.ChannelType.public_thread  # private ones are hand-overs: staff answer
             and channel.parent_id in self.support_channels
             and me is not None
             and channel.owner_id == me.id
@@ -55,6 +56,8 @@ class Answers(commands.Cog):
         mentioned = me is not None and me in message.mentions
         if not (is_dm or in_support or in_our_thread or mentioned):
             return
+        if not is_dm and self._is_staff(message.author):
+            return  # staff talking to a customer in a thread is not a question for the bot
         if not is_dm and find_device_ids(message.content, self.bot.settings.device_serial_pattern):
             await self._remove_device_id(message)
             return
@@ -70,6 +73,11 @@ class Answers(commands.Cog):
                 await self._answer(message, text, channel.id, "mention", reply=True)
         except discord.HTTPException:
             log.exception("could not deliver an answer in channel %s", channel.id)
+
+    def _is_staff(self, author: discord.abc.User) -> bool:
+        roles = getattr(author, "roles", [])
+        staff = set(self.bot.settings.staff_role_ids)
+        return any(r.id in staff for r in roles)
 
     async def _answer_in_new_thread(self, message: discord.Message, text: str) -> None:
         name = " ".join(text.split())[:80] or f"Question from {message.author.display_name}"

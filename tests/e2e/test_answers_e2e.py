@@ -243,3 +243,26 @@ async def test_the_bot_resumes_after_a_gateway_reconnect(world: World, start_bot
     reply = await runner.wait(d.wait_for_message(after=dm))
     assert "Larkspur Cloud" in reply.content
     assert d.identify_count == 1  # resumed, not re-identified
+
+
+async def test_the_bot_stays_quiet_in_hand_over_threads_and_when_staff_speak(world: World, start_bot: StartBot) -> None:
+    runner = await start_bot()
+    d = world.driver
+    said = await d.user_says(world.alice, world.support, "is my data lost?")
+    created = await runner.wait(d.wait_for_event("thread_create", after=said))
+    thread = d.server.world.channels[created.data["channel_id"]]
+    await runner.wait(d.wait_for_message(lambda m: m.channel_id == thread.id, after=said))
+    await d.user_says(world.jordan, thread, "Hi Alice, I'm Jordan from support; I can help.")
+    handle = await d.run_slash(world.alice, "human", channel=world.support)
+    note = await runner.wait(handle.wait_message())
+    private = await runner.wait(d.wait_for_event("thread_create", lambda e: e.data["private"], after=said))
+    private_thread = d.server.world.channels[private.data["channel_id"]]
+    before = len(d.bot_messages())
+    await d.user_says(world.alice, private_thread, "thanks, here are more details")
+    # a question in a public support thread is still answered, and nothing was said in the others
+    follow = await d.user_says(world.alice, thread, "what if my battery runs low?")
+    await runner.wait(d.wait_for_message(lambda m: m.channel_id == thread.id, after=follow))
+    assert len(d.bot_messages()) == before + 1
+    assert "private conversation" in note.content
+    replies_to_staff = [m for m in d.bot_messages(thread) if "Jordan" in m.content]
+    assert replies_to_staff == []

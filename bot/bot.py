@@ -23,6 +23,8 @@ EXTENSIONS: tuple[str, ...] = (
     "bot.exts.handover",
     "bot.exts.devices",
     "bot.exts.status",
+    "bot.exts.admin",
+    "bot.exts.privacy",
 )
 
 
@@ -56,21 +58,27 @@ class SupportBot(commands.Bot):
         self.scheduler: AsyncIOScheduler | None = None
 
     async def setup_hook(self) -> None:
+        from bot.exts.privacy import DeleteButton
         from bot.exts.status import DiscordSender, SubscribeButton
+        from bot.ui.admin_views import ADMIN_ITEMS
         from bot.ui.views import PERSISTENT_ITEMS
 
         for ext in EXTENSIONS:
             await self.load_extension(ext)
-        self.add_dynamic_items(*PERSISTENT_ITEMS, SubscribeButton)
+        self.add_dynamic_items(*PERSISTENT_ITEMS, SubscribeButton, DeleteButton, *ADMIN_ITEMS)
         await self.sync_commands()
         self.outbox = OutboxWorker(self.services.db, DiscordSender(self), dm_per_second=self.settings.dm_per_second)
-        self.services.status.on_queued = self.outbox.wake
+        self.services.on_queued(self.outbox.wake)
         self.outbox.start()
         # started inside the running loop; what it triggers is idempotent (see core/status.py)
         self.scheduler = build_scheduler(
             self.services.status,
             poll_seconds=self.settings.status_poll_seconds,
             summary_every=self.settings.status_summary_every,
+        )
+        self.scheduler.add_job(
+            self.services.broadcasts.progress_tick, "interval", seconds=15, id="broadcast-progress",
+            replace_existing=True,
         )
         self.scheduler.start()
 

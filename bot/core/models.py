@@ -230,3 +230,47 @@ class KeyValue(SQLModel, table=True):
     key: str = Field(primary_key=True, max_length=64)
     value: str = Field(sa_type=Text)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class AuditEntry(SQLModel, table=True):
+    """Who did what, when: every admin action, with device IDs masked."""
+
+    __tablename__ = "audit_log"
+    __table_args__ = (Index("ix_audit_log_subject_id", "subject_id"), Index("ix_audit_log_created_at", "created_at"))
+
+    id: int | None = Field(default=None, primary_key=True)
+    actor_id: int | None = Field(default=None, sa_type=BigInteger)  # staff member (None: the command line)
+    actor_hash: str | None = Field(default=None, max_length=64)  # instead of actor_id after the actor's erasure
+    action: str = Field(max_length=40)
+    subject_id: int | None = Field(default=None, sa_type=BigInteger)  # the customer concerned, if any
+    subject_hash: str | None = Field(default=None, max_length=64)  # instead of subject_id after erasure
+    args: str = Field(default="{}", sa_type=Text)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class FaqEdit(SQLModel, table=True):
+    """Staff's runtime FAQ changes: an entry added or replaced, or a key removed."""
+
+    __tablename__ = "faq_edits"
+
+    key: str = Field(primary_key=True, max_length=80)
+    question: str = Field(default="", sa_type=Text)
+    answer: str = Field(default="", sa_type=Text)
+    keywords: str = Field(default="", sa_type=Text)
+    removed: bool = False
+    updated_by: int | None = Field(default=None, sa_type=BigInteger)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class Broadcast(SQLModel, table=True):
+    __tablename__ = "broadcasts"
+
+    id: int | None = Field(default=None, primary_key=True)
+    created_by: int | None = Field(default=None, sa_type=BigInteger)
+    audience: str = Field(max_length=12)  # subscribers / devices
+    text: str = Field(sa_type=Text)
+    status: str = Field(default="draft", max_length=10)  # draft / sending / cancelled / done
+    recipients: int = 0
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    confirmed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    finished_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

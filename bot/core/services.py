@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,7 +17,9 @@ from bot.core.feeds.fetch import FeedFetcher
 from bot.core.handover import HandoverService
 from bot.core.knowledge import KnowledgeBase, KnowledgeError, Prompts, load_prompts
 from bot.core.llm import LLMClient
+from bot.core.privacy import PrivacyService
 from bot.core.registry import DeviceRegistry
+from bot.core.staff import AuditLog, Broadcasts, FaqStore
 from bot.core.status import StatusService
 
 log = logging.getLogger(__name__)
@@ -85,6 +88,15 @@ class Services:
     handover: HandoverService
     llm: LLMClient | None
     status: StatusService
+    audit: AuditLog
+    faq: FaqStore
+    broadcasts: Broadcasts
+    privacy: PrivacyService
+
+    def on_queued(self, wake: Callable[[], None]) -> None:
+        """Tell the delivery loop when new outbox rows are committed."""
+        self.status.on_queued = wake
+        self.broadcasts.on_queued = wake
 
     async def close(self) -> None:
         await self.registry.flush()
@@ -136,6 +148,8 @@ async def build_services(settings: Settings, *, device_key: str, migrate: bool =
         daily_token_budget=settings.llm_daily_token_budget,
         serial_pattern=settings.device_serial_pattern,
     )
+    faq = FaqStore(db, knowledge, conversations)
+    await faq.load()
     return Services(
         settings=settings,
         db=db,
@@ -148,4 +162,8 @@ async def build_services(settings: Settings, *, device_key: str, migrate: bool =
         handover=HandoverService(db, conversations, registry),
         llm=llm,
         status=status,
+        audit=AuditLog(db),
+        faq=faq,
+        broadcasts=Broadcasts(db, staff_channel_id=settings.staff_channel_id),
+        privacy=PrivacyService(db, cipher, registry, conversations),
     )

@@ -26,7 +26,8 @@ from bot.core.answering import StatusSnapshot
 from bot.core.crypto import DeviceCipher
 from bot.core.db import Database
 from bot.core.devices import InvalidDeviceId, parse_device_id
-from bot.core.feeds import FeedError, FeedSnapshot, FeedUpdate, parse_feed
+from bot.core.feeds import DeviceState as FeedDeviceState
+from bot.core.feeds import FeedError, FeedSnapshot, FeedUpdate, content_hash, parse_feed
 from bot.core.feeds.fetch import FeedFetcher
 from bot.core.models import Device, DeviceState, KeyValue, StatusUpdate, Subscription, utcnow
 from bot.core.notifications import enqueue, outbox_row
@@ -233,7 +234,7 @@ class StatusService:
                             message_id=row.message_id,
                         )
                     )
-        devices_changed, device_rows = await self._ingest_devices(session, snapshot)
+        devices_changed, device_rows = await self._ingest_devices(session, snapshot.device_states)
         outbox.extend(device_rows)
         queued = await enqueue(session, outbox)
         return PollResult(ok=True, new=new, edited=edited, devices_changed=devices_changed, notices=queued)
@@ -293,12 +294,14 @@ class StatusService:
         row.edited = True
         row.changed_at = utcnow()
 
-    async def _ingest_devices(self, session: AsyncSession, snapshot: FeedSnapshot) -> tuple[int, list[dict[str, Any]]]:
-        if not snapshot.device_states:
+    async def _ingest_devices(
+        self, session: AsyncSession, states: Sequence[FeedDeviceState], source: str = "feed"
+    ) -> tuple[int, list[dict[str, Any]]]:
+        if not states:
             return 0, []
         latest: dict[str, Any] = {}
         invalid = 0
-        for ds in snapshot.device_states:
+        for ds in states:
             try:
                 normalized = parse_device_id(ds.device_id, self.serial_pattern).normalized
             except InvalidDeviceId:
@@ -625,6 +628,55 @@ class StatusService:
         if queued:
             self.on_queued()
         return bool(queued)
+
+    # -- staff actions --------------------------------------------------------------------------
+
+    async def manual_post(
+        self, draft_id: str, *, title: str, state: str, body: str, next_update_by: datetime | None = None
+    ) -> bool:
+        """Post an update written by staff, exactly like a feed update (once per draft). False if done before."""
+        now = self.clock()
+        update_ = FeedUpdate(
+            key=f"manual:{draft_id}",
+            incident_key="manual",
+            incident_title=title,
+            state=state,
+            body=body,
+            published_at=now,
+            content_hash=content_hash(title, state, body, {}),
+            next_update_by=next_update_by,
+        )
+        try:
+            async with self.db.transaction() as session:
+                if await session.scalar(select(col(StatusUpdate.id)).where(col(StatusUpdate.key) == update_.key)):
+                    return False
+                await session.execute(insert(_STATE_UPDATE), [self._row(update_, "queued")])
+                subscribers = list(await session.scalars(select(col(Subscription.customer_id))))
+                await enqueue(session, self._announce(update_.key, subscribers))
+        except IntegrityError:
+            return False
+        self.on_queued()
+        return True
+
+    async def mark_device(self, raw: str, state: str, note: str | None = None) -> int:
+        """Staff set a device's recovery state by hand; owners are told as if the feed had said it.
+
+        Returns how many registrations were notified. Raises InvalidDeviceId for a bad ID.
+        """
+        normalized = parse_device_id(raw, self.serial_pattern).normalized
+        ds = FeedDeviceState(
+            device_id=normalized,
+            state=state,
+            progress={},
+            updated_at=self.clock(),
+            note=note,
+        )
+        async with self.db.transaction() as session:
+            _, rows = await self._ingest_devices(session, [ds], source="staff")
+            queued = await enqueue(session, rows)
+        if queued:
+            self.on_queued()
+        return queued
 
     async def first_fetch_if_empty(self) -> None:
         """For `python -m bot ask`: fetch the feed once when nothing is stored yet."""

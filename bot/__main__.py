@@ -42,6 +42,9 @@ def _parser() -> argparse.ArgumentParser:
     exp.add_argument("--out", required=True, type=Path, metavar="FILE.csv", help="where to write the CSV")
     dev_sub.add_parser("count", help="how many devices are registered")
 
+    st = sub.add_parser("stats", help="incident statistics (staff), optionally with the hourly chart as PNG")
+    st.add_argument("--chart", type=Path, metavar="FILE.png", help="also write the chart of activity per hour")
+
     ask = sub.add_parser(
         "ask", help="answer a question exactly as the bot would (same pipeline, knowledge and status)"
     )
@@ -85,6 +88,7 @@ async def _cmd_devices_export(settings: Settings, out: Path) -> int:
             with tmp.open("w", newline="", encoding="utf-8") as fh:
                 n = await services.registry.export_csv(fh)
             tmp.replace(out)
+            await services.audit.record(None, "devices.export", rows=n, path=str(out))
         except OSError as exc:
             tmp.unlink(missing_ok=True)
             raise UserFacingError(f"Cannot write {out} ({exc.strerror}).") from None
@@ -122,6 +126,27 @@ async def _cmd_sandbox(settings: Settings) -> int:
     return await run_sandbox(settings, DATA_DIR)
 
 
+async def _cmd_stats(settings: Settings, chart: Path | None) -> int:
+    from bot.core.db import Database
+    from bot.core.stats import compute, hourly, render_chart
+
+    db = Database(settings.database_url)
+    try:
+        await db.upgrade()
+        for line in (await compute(db)).lines():
+            print(line)
+        if chart is not None:
+            png = render_chart(await hourly(db))
+            try:
+                chart.write_bytes(png)
+            except OSError as exc:
+                raise UserFacingError(f"Cannot write {chart} ({exc.strerror}).") from None
+            print(f"Chart written to {chart} ({len(png)} bytes).")
+    finally:
+        await db.dispose()
+    return 0
+
+
 async def _cmd_run(settings: Settings) -> int:
     from bot.runner import run_bot
 
@@ -156,6 +181,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             coro = _cmd_sandbox(settings)
         elif args.command == "check":
             coro = _cmd_check(settings)
+        elif args.command == "stats":
+            coro = _cmd_stats(settings, args.chart)
         elif args.command == "ask":
             if (args.question is None) == (args.jsonl is None):
                 parser.parse_args(["ask", "--help"])

@@ -158,7 +158,7 @@ class OutboxWorker:
         self._wake.set()
         if self._task is not None:
             try:
-                await asyncio.wait_for(self._task, 10)
+                await asyncio.wait_for(self._task, 2)  # an unfinished row is safe: lease + nonce
             except (TimeoutError, asyncio.CancelledError):
                 self._task.cancel()
 

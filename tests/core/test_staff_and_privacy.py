@@ -52,7 +52,8 @@ async def every_row_naming(services: Services, customer_id: int) -> list[tuple[s
             for c in cols:
                 n = await conn.scalar(
                     text(
-                        f'SELECT count(*) FROM "{table}" WHERE CAST("{c}" AS TEXT) LIKE :a OR CAST("{c}" AS TEXT) LIKE :b'
+                        f'SELECT count(*) FROM "{table}" '
+                        f'WHERE CAST("{c}" AS TEXT) LIKE :a OR CAST("{c}" AS TEXT) LIKE :b'
                     ),
                     {"a": f"%{customer_id}%", "b": f"%{IMEI[-6:]}%"},
                 )

@@ -13,6 +13,7 @@ from bot.config import Settings
 from bot.core.notifications import OutboxWorker
 from bot.core.scheduler import build_scheduler
 from bot.core.services import Services
+from bot.pacing import GlobalPacer, pace
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +55,7 @@ class SupportBot(commands.Bot):
         )
         self.settings = settings
         self.services = services
+        pace(self.http, GlobalPacer())
         self.outbox: OutboxWorker | None = None
         self.scheduler: AsyncIOScheduler | None = None
 

@@ -38,6 +38,7 @@ NOTIFY_STATES = {"restored", "partial", "not_recoverable"}
 RESOLVED = {"resolved", "postmortem", "completed"}
 _STATE_UPDATE = StatusUpdate.__table__  # type: ignore[attr-defined]
 _CHUNK = 500
+SNAPSHOT_TTL = timedelta(seconds=5)
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,6 +137,8 @@ class StatusService:
         self.clock = clock
         self.on_queued = on_queued or (lambda: None)
         self._poll_lock = asyncio.Lock()
+        self._snapshot_lock = asyncio.Lock()
+        self._snapshot: tuple[datetime, StatusSnapshot | None] | None = None
 
     @property
     def stale_after(self) -> timedelta:
@@ -189,7 +192,8 @@ class StatusService:
                 async with self.db.transaction() as session:
                     result = await self._ingest(session, snapshot)
                     await self._success_kv(session, {**(extra_kv or {}), "feed.cursor": snapshot.next_cursor})
-                    return result
+                self._changed()
+                return result
             except IntegrityError:
                 # a second instance ingested the same feed at the same moment: read again
                 log.info("status ingest raced with another instance; retrying (attempt %d)", attempt + 1)
@@ -485,6 +489,19 @@ class StatusService:
     # -- what answers and people see ------------------------------------------------------------
 
     async def snapshot(self) -> StatusSnapshot | None:
+        """The status answers quote; read at most every few seconds however many questions arrive."""
+        async with self._snapshot_lock:  # one reader refreshes; the others wait and share its result
+            cached = self._snapshot
+            if cached is not None and self.clock() - cached[0] < SNAPSHOT_TTL:
+                return cached[1]
+            value = await self._read_snapshot()
+            self._snapshot = (self.clock(), value)
+            return value
+
+    def _changed(self) -> None:
+        self._snapshot = None
+
+    async def _read_snapshot(self) -> StatusSnapshot | None:
         async with self.db.sessions() as session:
             latest = await session.scalar(
                 select(StatusUpdate).order_by(col(StatusUpdate.published_at).desc(), col(StatusUpdate.id).desc())
@@ -655,6 +672,7 @@ class StatusService:
                 await enqueue(session, self._announce(update_.key, subscribers))
         except IntegrityError:
             return False
+        self._changed()
         self.on_queued()
         return True
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 from typing import TYPE_CHECKING
@@ -31,6 +32,7 @@ HYGIENE_NOTICE = (
 class Answers(commands.Cog):
     def __init__(self, bot: SupportBot) -> None:
         self.bot = bot
+        self._background: set[asyncio.Task[None]] = set()
 
     @property
     def support_channels(self) -> set[int]:
@@ -100,13 +102,27 @@ class Answers(commands.Cog):
         target: discord.abc.Messageable | None = None,
     ) -> None:
         where = target or message.channel
-        async with where.typing():
-            answer = await self.bot.services.answerer.answer(
-                Question(customer_id=message.author.id, text=text, channel_id=channel_id, kind=kind)  # type: ignore[arg-type]
-            )
+        if self.bot.services.llm is not None:
+            # only an LLM answer takes long enough to show "typing"; offline answers take milliseconds,
+            # and a typing request must never cost the answer itself (it is best effort)
+            self._typing(where)
+        answer = await self.bot.services.answerer.answer(
+            Question(customer_id=message.author.id, text=text, channel_id=channel_id, kind=kind)  # type: ignore[arg-type]
+        )
         view = answer_view(answer.answer_id, offer_human=answer.offer_human)
         await send_parts(where, answer.parts, view=view, reference=message if reply else None)
         await self._escalate_if_needed(answer, message.author, where)
+
+    def _typing(self, where: discord.abc.Messageable) -> None:
+        async def once() -> None:
+            try:
+                await where.typing()
+            except discord.HTTPException:
+                log.debug("typing indicator not sent")
+
+        task = asyncio.get_running_loop().create_task(once())
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
 
     async def _escalate_if_needed(
         self, answer: Answer, user: discord.abc.User, where: discord.abc.Messageable | None

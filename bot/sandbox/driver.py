@@ -432,10 +432,7 @@ class Driver:
         if after is None:
             return 0
         if isinstance(after, Message):
-            for ev in self.server.log.events:
-                if ev.message is not None and ev.message.id == after.id:
-                    return ev.seq
-            return 0
+            return self.server.log.seq_of(after.id)
         return after
 
     async def wait_for_event(self, kind: str | None, predicate: Callable[[Event], bool] | None = None, *,

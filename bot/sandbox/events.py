@@ -51,18 +51,25 @@ class RequestRecord:
 
 class EventLog:
     def __init__(self, waiters: Waiters) -> None:
-        self.events: list[Event] = []
+        self.events: list[Event] = []  # events[i].seq == i + 1
         self.requests: list[RequestRecord] = []
         self._seq = 0
         self._waiters = waiters
+        self._first_seq: dict[int, int] = {}  # message id -> seq of its first event
 
     def add(self, kind: str, *, message: Message | None = None, data: JSON | None = None,
             interaction_id: int | None = None) -> Event:
         self._seq += 1
         ev = Event(kind=kind, seq=self._seq, message=message, data=data or {}, interaction_id=interaction_id)
         self.events.append(ev)
+        if message is not None:
+            self._first_seq.setdefault(message.id, ev.seq)
         self._waiters.notify()
         return ev
+
+    def seq_of(self, message_id: int) -> int:
+        """The seq of the first event about a message (0 if none)."""
+        return self._first_seq.get(message_id, 0)
 
     def add_request(self, rec: RequestRecord) -> None:
         self.requests.append(rec)
@@ -74,8 +81,10 @@ class EventLog:
         return self._seq
 
     def find(self, kind: str | None, predicate: Callable[[Event], bool] | None, after: int) -> Event | None:
-        for ev in self.events:
-            if ev.seq <= after or (kind is not None and ev.kind != kind):
+        events = self.events
+        for i in range(max(after, 0), len(events)):  # seq == index + 1: skip straight past `after`
+            ev = events[i]
+            if kind is not None and ev.kind != kind:
                 continue
             if predicate is None or predicate(ev):
                 return ev

@@ -33,13 +33,13 @@ def test_sample_feed_parses_with_progress_and_devices() -> None:
     snap = parse_feed(SAMPLE_RECOVERY.read_bytes(), now=NOW)
     assert snap.format == "recovery"
     (incident,) = snap.incidents
-    assert incident.key == "recovery:halcyon-2009-10-data-loss"
+    assert incident.key == "recovery:larkspur-cloud-sync-outage"
     assert (incident.state, incident.impact, incident.kind) == ("monitoring", "critical", "incident")
     assert [u.state for u in incident.updates] == [
         "investigating", "identified", "recovering", "recovering", "monitoring",
     ]  # fmt: skip
     first, third, last = incident.updates[0], incident.updates[2], incident.updates[-1]
-    assert first.key == "recovery:halcyon-2009-10-data-loss:u1"
+    assert first.key == "recovery:larkspur-cloud-sync-outage:u1"
     assert first.next_update_by == utc("2009-10-03T00:00:00+00:00")
     assert third.edited_at == utc("2009-10-03T18:10:00+00:00")
     assert last.progress["contacts"].state == "restored" and last.progress["contacts"].percent == 100
@@ -59,7 +59,7 @@ def test_progress_change_changes_hash_but_not_key() -> None:
     a = {u.key: u.content_hash for u in _parse(data).incidents[0].updates}
     b = {u.key: u.content_hash for u in _parse(edited).incidents[0].updates}
     assert a.keys() == b.keys()
-    assert [k for k in a if a[k] != b[k]] == ["recovery:halcyon-2009-10-data-loss:u4"]
+    assert [k for k in a if a[k] != b[k]] == ["recovery:larkspur-cloud-sync-outage:u4"]
 
 
 def test_duplicate_device_latest_wins() -> None:

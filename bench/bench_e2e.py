@@ -87,7 +87,10 @@ def row(r: PhaseResult) -> str:
 async def run_bot_phases(
     kind: str, srv: SandboxServer, world: World, tracker: ReplyTracker, questions: list[str], args: argparse.Namespace
 ) -> tuple[PhaseResult, PhaseResult, Runner]:
-    runner = await (start_product(srv, world) if kind == "product" else start_baseline(srv))
+    # limits off: the bot's own pacing of Discord's 50/s is off too, to measure the bot's overhead
+    runner = await (
+        start_product(srv, world, discord_global_rate_limit=0) if kind == "product" else start_baseline(srv)
+    )
     common = dict(seed=args.seed, answer_timeout=args.answer_timeout, phase_timeout=args.phase_timeout)
     await closed_loop(
         world, tracker, questions, name=f"{kind} warm-up", total=args.warmup, inflight=args.inflight, **common

@@ -55,7 +55,8 @@ class SupportBot(commands.Bot):
         )
         self.settings = settings
         self.services = services
-        pace(self.http, GlobalPacer())
+        if settings.discord_global_rate_limit:
+            pace(self.http, GlobalPacer(limit=settings.discord_global_rate_limit))
         self.outbox: OutboxWorker | None = None
         self.scheduler: AsyncIOScheduler | None = None
 

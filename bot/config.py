@@ -47,6 +47,7 @@ class Settings(BaseSettings):
     discord_token: SecretStr | None = None
     discord_api_base: str = "https://discord.com/api/v10"
     discord_gateway_url: str = "wss://gateway.discord.gg/"
+    discord_global_rate_limit: int = Field(default=50, ge=0, le=10_000)
     guild_id: int | None = None
     support_channel_ids: IdList = Field(default_factory=list)
     status_channel_id: int | None = None
@@ -160,6 +161,9 @@ HINTS: dict[str, str] = {
     "discord_token": "put the bot token from the Discord developer portal",
     "discord_api_base": "put the REST base URL, e.g. https://discord.com/api/v10",
     "discord_gateway_url": "put the gateway URL, e.g. wss://gateway.discord.gg/",
+    "discord_global_rate_limit": (
+        "put the requests per second the bot may make (Discord allows 50), or 0 not to pace at all"
+    ),
     "guild_id": "put the numeric ID of your Discord server (right-click the server, Copy Server ID)",
     "support_channel_ids": "put comma-separated numeric channel IDs, e.g. 1234567890,1234567891",
     "status_channel_id": "put the numeric ID of the channel where status updates are posted",

@@ -4,9 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from pathlib import Path
-
-import httpx
 
 from bot.config import Settings
 from bot.core.db import Database, safe_url
@@ -38,22 +35,29 @@ async def _database(settings: Settings) -> CheckResult:
 
 
 async def _feed(settings: Settings) -> CheckResult:
+    """Fetch the feed once and parse it, exactly as a poll would (nothing is stored)."""
+    from bot.core.feeds import FeedError, parse_feed
+    from bot.core.feeds.fetch import FeedFetcher
+
     url = settings.status_feed_url
     if not url:
         return CheckResult("status feed", None, "STATUS_FEED_URL not set: no automatic status updates")
-    if not url.startswith(("http://", "https://")):
-        path = Path(url.removeprefix("file://"))
-        if path.is_file():
-            return CheckResult("status feed", True, f"local file {path} ({path.stat().st_size} bytes)")
-        return CheckResult("status feed", False, f"local file {path} does not exist")
+    fetcher = FeedFetcher(url, attempts=1)
     try:
-        async with httpx.AsyncClient(timeout=10, follow_redirects=True) as client:
-            resp = await client.get(url)
-    except httpx.HTTPError as exc:
-        return CheckResult("status feed", False, f"{url} unreachable ({type(exc).__name__}: {exc})")
-    if resp.status_code >= 400:
-        return CheckResult("status feed", False, f"{url} answered HTTP {resp.status_code}")
-    return CheckResult("status feed", True, f"{url} answered HTTP {resp.status_code} ({len(resp.content)} bytes)")
+        fetched = await fetcher.fetch()
+        assert fetched.body is not None
+        snap = parse_feed(fetched.body, settings.status_feed_format, fetched.content_type)
+    except FeedError as exc:
+        return CheckResult("status feed", False, str(exc))
+    finally:
+        await fetcher.close()
+    updates = sum(len(i.updates) for i in snap.incidents)
+    return CheckResult(
+        "status feed",
+        True,
+        f"{url}: {snap.format} feed, {len(snap.incidents)} incident(s), {updates} update(s), "
+        f"{len(snap.device_states)} device state(s)",
+    )
 
 
 async def _llm(settings: Settings) -> CheckResult:
@@ -90,12 +94,21 @@ async def _static(settings: Settings) -> list[CheckResult]:
         if settings.device_id_key
         else CheckResult("DEVICE_ID_KEY", False, "not set: device registration needs it")
     )
-    kd = settings.knowledge_dir
-    out.append(
-        CheckResult("knowledge", True, f"{kd} found")
-        if kd.is_dir()
-        else CheckResult("knowledge", False, f"KNOWLEDGE_DIR {kd} is not a folder")
-    )
+    from bot.config import ConfigError
+    from bot.core.services import load_knowledge
+
+    try:
+        prompts, kb = load_knowledge(settings)
+        out.append(
+            CheckResult(
+                "knowledge",
+                True,
+                f"{settings.knowledge_dir}: {len(kb)} FAQ entries, {len(prompts.safety.always)} standing "
+                f"instructions, {len(prompts.safety.never)} forbidden patterns",
+            )
+        )
+    except ConfigError as exc:
+        out.append(CheckResult("knowledge", False, str(exc)))
     return out
 
 

@@ -75,7 +75,7 @@ class Settings(BaseSettings):
     status_summary_every: str = "6h"
     feed_alert_after_failures: int = Field(default=3, ge=1, le=1000)
     next_update_reminder_minutes: int = Field(default=15, ge=0, le=1440)
-    dm_per_second: float = Field(default=0.5, gt=0, le=50)
+    dm_per_second: float = Field(default=0.5, gt=0, le=20)
 
     knowledge_dir: Path = Path("prompts")
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
@@ -191,7 +191,10 @@ HINTS: dict[str, str] = {
     ),
     "feed_alert_after_failures": "put how many failed polls in a row alert staff, e.g. 3",
     "next_update_reminder_minutes": "put how many minutes before a promised update staff are reminded (0: off)",
-    "dm_per_second": "put the most direct messages per second the bot may send, e.g. 0.5",
+    "dm_per_second": (
+        "put the most direct messages per second the bot may send (at most 20; each DM uses one or two of "
+        "Discord's 50 requests per second), e.g. 0.5"
+    ),
     "knowledge_dir": "put the folder holding faq.md and safety.md, e.g. prompts/",
     "log_level": "put one of DEBUG, INFO, WARNING, ERROR, CRITICAL",
 }

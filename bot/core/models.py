@@ -274,3 +274,13 @@ class Broadcast(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     confirmed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     finished_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class DmChannel(SQLModel, table=True):
+    """A customer's DM channel id (it never changes), so a DM needs no channel-opening request."""
+
+    __tablename__ = "dm_channels"
+
+    customer_id: int = Field(sa_type=BigInteger, primary_key=True)
+    channel_id: int = Field(sa_type=BigInteger)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

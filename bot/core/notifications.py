@@ -20,11 +20,12 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from sqlalchemy import func, insert, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from bot.core.db import Database
-from bot.core.models import Outbox, StatusUpdate, utcnow
+from bot.core.models import DmChannel, Outbox, StatusUpdate, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -313,6 +314,39 @@ class OutboxWorker:
                     )
                 ],
             )
+
+
+class DmChannels:
+    """Where each customer's DMs go: remembered after the first one, so later DMs cost one request."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self._known: dict[int, int] = {}
+
+    async def get(self, customer_id: int) -> int | None:
+        known = self._known.get(customer_id)
+        if known is not None:
+            return known
+        async with self.db.sessions() as session:
+            row = await session.get(DmChannel, customer_id)
+        if row is not None:
+            self._known[customer_id] = row.channel_id
+            return row.channel_id
+        return None
+
+    async def remember(self, customer_id: int, channel_id: int) -> None:
+        if self._known.get(customer_id) == channel_id:
+            return
+        self._known[customer_id] = channel_id
+        try:
+            async with self.db.transaction() as session:
+                if await session.get(DmChannel, customer_id) is None:
+                    session.add(DmChannel(customer_id=customer_id, channel_id=channel_id))
+        except IntegrityError:
+            pass  # remembered concurrently: same channel
+
+    def forget(self, customer_id: int) -> None:
+        self._known.pop(customer_id, None)
 
 
 async def outbox_counts(db: Database, *, broadcast_id: int | None = None) -> dict[str, int]:

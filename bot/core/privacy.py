@@ -20,6 +20,7 @@ from bot.core.models import (
     Conversation,
     Device,
     DeviceState,
+    DmChannel,
     Outbox,
     Subscription,
     Ticket,
@@ -170,6 +171,7 @@ class PrivacyService:
             notices = await _count_delete(session, Outbox, Outbox.customer_id, customer_id)
             tickets = await _count_delete(session, Ticket, Ticket.customer_id, customer_id)
             subscription = await _count_delete(session, Subscription, Subscription.customer_id, customer_id)
+            await _count_delete(session, DmChannel, DmChannel.customer_id, customer_id)
             await session.execute(
                 update(AuditEntry)
                 .where(col(AuditEntry.subject_id) == customer_id)

@@ -17,6 +17,7 @@ from bot.core.feeds.fetch import FeedFetcher
 from bot.core.handover import HandoverService
 from bot.core.knowledge import KnowledgeBase, KnowledgeError, Prompts, load_prompts
 from bot.core.llm import LLMClient
+from bot.core.notifications import DmChannels
 from bot.core.privacy import PrivacyService
 from bot.core.registry import DeviceRegistry
 from bot.core.staff import AuditLog, Broadcasts, FaqStore
@@ -92,6 +93,7 @@ class Services:
     faq: FaqStore
     broadcasts: Broadcasts
     privacy: PrivacyService
+    dm_channels: DmChannels
 
     def on_queued(self, wake: Callable[[], None]) -> None:
         """Tell the delivery loop when new outbox rows are committed."""
@@ -166,4 +168,5 @@ async def build_services(settings: Settings, *, device_key: str, migrate: bool =
         faq=faq,
         broadcasts=Broadcasts(db, staff_channel_id=settings.staff_channel_id),
         privacy=PrivacyService(db, cipher, registry, conversations),
+        dm_channels=DmChannels(db),
     )

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
@@ -37,6 +37,7 @@ log = logging.getLogger(__name__)
 NOTIFY_STATES = {"restored", "partial", "not_recoverable"}
 RESOLVED = {"resolved", "postmortem", "completed"}
 _STATE_UPDATE = StatusUpdate.__table__  # type: ignore[attr-defined]
+_DEVICE_STATES = DeviceState.__table__  # type: ignore[attr-defined]
 _CHUNK = 500
 SNAPSHOT_TTL = timedelta(seconds=5)
 
@@ -298,12 +299,9 @@ class StatusService:
         row.edited = True
         row.changed_at = utcnow()
 
-    async def _ingest_devices(
-        self, session: AsyncSession, states: Sequence[FeedDeviceState], source: str = "feed"
-    ) -> tuple[int, list[dict[str, Any]]]:
-        if not states:
-            return 0, []
-        latest: dict[str, Any] = {}
+    def _by_hash(self, states: Sequence[FeedDeviceState]) -> tuple[dict[str, FeedDeviceState], int]:
+        """The newest state per device, keyed by the keyed hash of its normalised ID."""
+        latest: dict[str, FeedDeviceState] = {}
         invalid = 0
         for ds in states:
             try:
@@ -314,15 +312,28 @@ class StatusService:
             h = self.cipher.hash(normalized)
             if h not in latest or ds.updated_at >= latest[h].updated_at:
                 latest[h] = ds
+        return latest, invalid
+
+    async def _ingest_devices(
+        self, session: AsyncSession, states: Sequence[FeedDeviceState], source: str = "feed"
+    ) -> tuple[int, list[dict[str, Any]]]:
+        if not states:
+            return 0, []
+        # parsing and keyed hashing of a large page is CPU work: off the event loop
+        latest, invalid = await asyncio.to_thread(self._by_hash, states)
         if invalid:
             log.warning("status feed carried %d device IDs that are not valid; skipped", invalid)
         hashes = list(latest)
-        known: dict[str, DeviceState] = {}
+        # plain rows, not ORM objects: a page can carry 100,000 devices
+        known: dict[str, tuple[str, str, str | None, datetime]] = {}
         owners: dict[str, list[tuple[int, str, str]]] = {}
+        t = _DEVICE_STATES
         for i in range(0, len(hashes), _CHUNK):
             chunk = hashes[i : i + _CHUNK]
-            for st in await session.scalars(select(DeviceState).where(col(DeviceState.id_hash).in_(chunk))):
-                known[st.id_hash] = st
+            for h, state, progress, note, updated_at in await session.execute(
+                select(t.c.id_hash, t.c.state, t.c.progress, t.c.note, t.c.updated_at).where(t.c.id_hash.in_(chunk))
+            ):
+                known[h] = (state, progress, note, updated_at)
             for cid, h, kind, tail in await session.execute(
                 select(col(Device.customer_id), col(Device.id_hash), col(Device.kind), col(Device.tail)).where(
                     col(Device.id_hash).in_(chunk)
@@ -332,33 +343,20 @@ class StatusService:
         changed = 0
         rows: list[dict[str, Any]] = []
         fresh: list[dict[str, Any]] = []
+        updated: list[dict[str, Any]] = []
         for h, ds in latest.items():
             progress = json.dumps({k: v.model_dump() for k, v in sorted(ds.progress.items())}, separators=(",", ":"))
             old = known.get(h)
-            if old is not None and (old.state, old.progress, old.note) == (ds.state, progress, ds.note):
+            if old is not None and old[:3] == (ds.state, progress, ds.note):
                 continue
-            if old is not None and old.updated_at > ds.updated_at:
+            if old is not None and old[3] > ds.updated_at:
                 continue  # an older report arriving late never overrides a newer one
             changed += 1
-            if old is None:
-                fresh.append(
-                    {
-                        "id_hash": h,
-                        "state": ds.state,
-                        "progress": progress,
-                        "note": ds.note,
-                        "updated_at": ds.updated_at,
-                        "source": "feed",
-                    }
-                )
-            else:
-                old.state, old.progress, old.note, old.updated_at, old.source = (
-                    ds.state,
-                    progress,
-                    ds.note,
-                    ds.updated_at,
-                    "feed",
-                )
+            values = {
+                "id_hash": h, "state": ds.state, "progress": progress, "note": ds.note,
+                "updated_at": ds.updated_at, "source": source,
+            }
+            (fresh if old is None else updated).append(values)
             if ds.state in NOTIFY_STATES:
                 stamp = hashlib.sha256(f"{ds.state}|{progress}".encode()).hexdigest()[:16]
                 for cid, kind, tail in owners.get(h, []):
@@ -380,7 +378,17 @@ class StatusService:
                         )
                     )
         for i in range(0, len(fresh), 1000):
-            await session.execute(insert(DeviceState.__table__), fresh[i : i + 1000])  # type: ignore[attr-defined]
+            await session.execute(insert(t), fresh[i : i + 1000])
+        if updated:
+            await session.execute(
+                update(t)
+                .where(t.c.id_hash == bindparam("h"))
+                .values(
+                    state=bindparam("state"), progress=bindparam("progress"), note=bindparam("note"),
+                    updated_at=bindparam("updated_at"), source=bindparam("source"),
+                ),
+                [{**u, "h": u["id_hash"]} for u in updated],
+            )
         return changed, rows
 
     # -- health ---------------------------------------------------------------------------------

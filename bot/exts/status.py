@@ -97,8 +97,8 @@ class DiscordSender:
                 await msg.edit(**kwargs, allowed_mentions=NO_MENTIONS)
                 return item.message_id
             if item.kind == "dm":
-                user = self.bot.get_user(item.target_id) or await self.bot.fetch_user(item.target_id)
-                sent = await user.send(**kwargs, nonce=item.nonce, allowed_mentions=NO_MENTIONS)
+                channel = await self._dm_channel(item.target_id)
+                sent = await channel.send(**kwargs, nonce=item.nonce, allowed_mentions=NO_MENTIONS)
                 return sent.id
             channel = self.bot.get_partial_messageable(item.target_id)
             sent = await channel.send(**kwargs, nonce=item.nonce, allowed_mentions=NO_MENTIONS)
@@ -115,6 +115,17 @@ class DiscordSender:
             if exc.status == 429:
                 raise RetryLater(10, "rate limited") from None
             raise DeliveryFailed(f"HTTP {exc.status} ({exc.code}): {exc.text}") from None
+
+
+    async def _dm_channel(self, user_id: int) -> discord.abc.Messageable:
+        """The customer's DM channel: opened once (one request), then remembered in the database."""
+        directory = self.bot.services.dm_channels
+        known = await directory.get(user_id)
+        if known is not None:
+            return self.bot.get_partial_messageable(known, type=discord.ChannelType.private)
+        channel = await self.bot.create_dm(discord.Object(id=user_id))
+        await directory.remember(user_id, channel.id)
+        return channel
 
 
 class Status(commands.Cog):

@@ -368,7 +368,7 @@ async def test_worker_delivers_posts_before_dms_with_the_row_id_as_nonce(db: Dat
     await svc.ingest(parse_feed(recovery_feed([upd("a", 8, "One.")]), "recovery"))
     await svc.ingest(parse_feed(recovery_feed([upd("a", 8, "One."), upd("b", 9, "Two.")]), "recovery"))
     sender = RecordingSender()
-    worker = OutboxWorker(db, sender, dm_per_second=50)
+    worker = OutboxWorker(db, sender, dm_per_second=20)
     assert await worker.deliver_due() == 4
     assert [i.kind for i in sender.sent] == ["post", "post", "dm", "dm"]
     assert all(i.nonce == f"ob{i.id}" for i in sender.sent)
@@ -384,7 +384,7 @@ async def test_an_edit_made_while_the_post_was_queued_is_posted_as_edited(db: Da
     await svc.ingest(parse_feed(recovery_feed([upd("a", 8, "One.")]), "recovery"))
     await svc.ingest(parse_feed(recovery_feed([upd("a", 8, "One, corrected.")]), "recovery"))
     sender = RecordingSender()
-    await OutboxWorker(db, sender, dm_per_second=50).deliver_due()
+    await OutboxWorker(db, sender, dm_per_second=20).deliver_due()
     assert len(sender.sent) == 1  # the post shows the corrected text: no separate edit needed
     assert sender.sent[0].payload["update"]["body"] == "One, corrected."
     assert sender.sent[0].payload["update"]["edited"]
@@ -399,7 +399,7 @@ async def test_retries_unreachable_and_permanent_failures(db: Database) -> None:
     sender = RecordingSender()
     sender.unreachable = {2}
     sender.fail = [RetryLater(0.0, "429"), DeliveryFailed("Unknown Channel")]
-    worker = OutboxWorker(db, sender, dm_per_second=50)
+    worker = OutboxWorker(db, sender, dm_per_second=20)
     await worker.deliver_due()
     await worker.deliver_due()
     await worker.deliver_due()
@@ -417,7 +417,7 @@ async def test_retries_unreachable_and_permanent_failures(db: Database) -> None:
 async def test_a_crash_between_claim_and_commit_resends_with_the_same_nonce(db: Database) -> None:
     svc = service(db)
     await svc.ingest(parse_feed(recovery_feed([upd("a", 8, "One.")]), "recovery"))
-    worker = OutboxWorker(db, RecordingSender(), dm_per_second=50)
+    worker = OutboxWorker(db, RecordingSender(), dm_per_second=20)
     [item] = await worker._due(("post",))
     assert await worker._claim(item)  # ... and the process dies here
     assert not await worker._claim(item)  # another instance cannot take it while the lease holds
@@ -426,7 +426,7 @@ async def test_a_crash_between_claim_and_commit_resends_with_the_same_nonce(db: 
         assert row is not None
         row.next_attempt_at = row.next_attempt_at - timedelta(minutes=2)
     sender = RecordingSender()
-    assert await OutboxWorker(db, sender, dm_per_second=50).deliver_due() == 1
+    assert await OutboxWorker(db, sender, dm_per_second=20).deliver_due() == 1
     assert sender.sent[0].nonce == item.nonce
     async with db.sessions() as s:
         assert await s.scalar(select(func.count()).select_from(Outbox).where(col(Outbox.status) == "sent")) == 1

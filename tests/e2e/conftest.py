@@ -92,7 +92,7 @@ def settings_for(world: World, tmp_path: Path, **extra: Any) -> Settings:
         "database_url": f"sqlite+aiosqlite:///{tmp_path}/e2e.db",
         "device_id_key": TEST_KEY,
         "knowledge_dir": ROOT / "prompts",
-        "dm_per_second": 50,
+        "dm_per_second": 20,
     }
     values.update(extra)
     return Settings(_env_file=None, **values)  # type: ignore[call-arg]

@@ -28,7 +28,7 @@ async def feed() -> AsyncIterator[FeedServer]:
 
 
 def feed_settings(feed: FeedServer, **extra: Any) -> dict[str, Any]:
-    return {"status_feed_url": feed.url, "status_poll_seconds": 3600, "dm_per_second": 50, **extra}
+    return {"status_feed_url": feed.url, "status_poll_seconds": 3600, "dm_per_second": 20, **extra}
 
 
 def status_posts(world: World) -> list[Message]:

@@ -26,6 +26,7 @@ from bot.core.models import (
     Ticket,
     Turn,
 )
+from bot.core.notifications import DmChannels
 from bot.core.registry import DeviceRegistry
 
 log = logging.getLogger(__name__)
@@ -51,12 +52,18 @@ def _iso(value: Any) -> Any:
 
 class PrivacyService:
     def __init__(
-        self, db: Database, cipher: DeviceCipher, registry: DeviceRegistry, conversations: ConversationStore
+        self,
+        db: Database,
+        cipher: DeviceCipher,
+        registry: DeviceRegistry,
+        conversations: ConversationStore,
+        dm_channels: DmChannels,
     ) -> None:
         self.db = db
         self.cipher = cipher
         self.registry = registry
         self.conversations = conversations
+        self.dm_channels = dm_channels
 
     async def export(self, customer_id: int) -> dict[str, Any]:
         """Everything stored about a customer, for them: their own device IDs are shown in full."""
@@ -146,6 +153,8 @@ class PrivacyService:
         """Erase everything about a customer in one transaction; audit entries keep only a keyed hash."""
         await self.registry.flush()
         await self.conversations.flush()
+        self.dm_channels.forget(customer_id)  # nothing queued for them may be written after the erasure
+        await self.dm_channels.flush()
         digest = self.cipher.hash_text(f"customer:{customer_id}")
         async with self.db.transaction() as session:
             hashes = list(

@@ -103,6 +103,7 @@ class Services:
     async def close(self) -> None:
         await self.registry.flush()
         await self.conversations.flush()
+        await self.dm_channels.flush()
         if self.llm is not None:
             await self.llm.close()
         if self.status.fetcher is not None:
@@ -150,6 +151,7 @@ async def build_services(settings: Settings, *, device_key: str, migrate: bool =
         daily_token_budget=settings.llm_daily_token_budget,
         serial_pattern=settings.device_serial_pattern,
     )
+    dm_channels = DmChannels(db)
     faq = FaqStore(db, knowledge, conversations)
     await faq.load()
     return Services(
@@ -167,6 +169,6 @@ async def build_services(settings: Settings, *, device_key: str, migrate: bool =
         audit=AuditLog(db),
         faq=faq,
         broadcasts=Broadcasts(db, staff_channel_id=settings.staff_channel_id),
-        privacy=PrivacyService(db, cipher, registry, conversations),
-        dm_channels=DmChannels(db),
+        privacy=PrivacyService(db, cipher, registry, conversations, dm_channels),
+        dm_channels=dm_channels,
     )

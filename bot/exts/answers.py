@@ -59,7 +59,7 @@ class Answers(commands.Cog):
         if not (is_dm or in_support or in_our_thread or mentioned):
             return
         if is_dm:  # later notices to this customer need not open the channel again
-            await self.bot.services.dm_channels.remember(message.author.id, channel.id)
+            self.bot.services.dm_channels.remember(message.author.id, channel.id)
         if not is_dm and self._is_staff(message.author):
             return  # staff talking to a customer in a thread is not a question for the bot
         if not is_dm and find_device_ids(message.content, self.bot.settings.device_serial_pattern):

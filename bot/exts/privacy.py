@@ -56,7 +56,6 @@ class DeleteButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"pr
             return
         bot = cast("SupportBot", interaction.client)
         erased = await bot.services.privacy.erase(interaction.user.id)
-        bot.services.dm_channels.forget(interaction.user.id)
         await reply_interaction(
             interaction,
             f"Done: everything we stored about you is deleted ({erased.devices} device(s), "

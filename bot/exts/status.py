@@ -124,7 +124,7 @@ class DiscordSender:
         if known is not None:
             return self.bot.get_partial_messageable(known, type=discord.ChannelType.private)
         channel = await self.bot.create_dm(discord.Object(id=user_id))
-        await directory.remember(user_id, channel.id)
+        directory.remember(user_id, channel.id)
         return channel
 
 

@@ -45,6 +45,8 @@ class ErrorHandler(commands.Cog):
     async def on_app_command_error(
         self, interaction: discord.Interaction, error: app_commands.AppCommandError
     ) -> None:
+        if isinstance(error, app_commands.CheckFailure) and interaction.response.is_done():
+            return  # the check already told the user why (see bot/ui/admin_views.require_staff)
         try:
             await reply_interaction(interaction, user_message(error))
         except discord.HTTPException:

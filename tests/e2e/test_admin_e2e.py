@@ -80,6 +80,7 @@ async def test_a_customer_cannot_use_any_admin_command_even_if_discord_lets_them
         reply = await runner.wait(handle.wait_message())
         assert reply.ephemeral and "support staff only" in reply.content, name
         assert handle.response_type == 4, name  # refused before any modal opens
+        assert handle.followups == [], name  # and told once
     assert (await services.status.health()).paused is False
     assert services.knowledge.get("what-happened") is not None
     assert (await services.status.device_status(world.bob.id))[0].state == "pending"

@@ -25,8 +25,10 @@ def user_message(error: BaseException) -> str:
     original = getattr(error, "original", None) or getattr(error, "__cause__", None) or error
     if isinstance(original, InvalidDeviceId | UserFacingError):
         return str(original)
+    if isinstance(error, app_commands.NoPrivateMessage):
+        return "This command works in the server, not in direct messages."
     if isinstance(error, app_commands.CheckFailure):
-        return str(error) or "You can't use this command."
+        return "You can't use this command here."
     if isinstance(error, app_commands.CommandOnCooldown):
         return f"Please wait {error.retry_after:.0f} seconds before trying again."
     log.error("command failed", exc_info=original)

@@ -70,6 +70,7 @@ class SupportBot(commands.Bot):
             await self.load_extension(ext)
         self.add_dynamic_items(*PERSISTENT_ITEMS, SubscribeButton, DeleteButton, *ADMIN_ITEMS)
         await self.sync_commands()
+        await self.services.status.snapshot()  # warm: the first burst of questions must not queue for it
         self.outbox = OutboxWorker(self.services.db, DiscordSender(self), dm_per_second=self.settings.dm_per_second)
         self.services.on_queued(self.outbox.wake)
         self.outbox.start()

@@ -65,18 +65,11 @@ class ConversationStore:
         return conv_id
 
     async def _open(self, customer_id: int, channel_id: int, kind: str) -> int:
-        async with self.db.sessions() as session:
-            found = await session.scalar(
-                select(col(Conversation.id)).where(
-                    col(Conversation.channel_id) == channel_id, col(Conversation.customer_id) == customer_id
-                )
-            )
-        if found is not None:
-            return int(found)
-        raced = self._known.get((customer_id, channel_id))
-        if raced is not None:  # opened by a concurrent question of the same customer while we read
-            return raced
-        # new: its row is written behind, before the turns that refer to it
+        """A new conversation id, made here and written behind (no database round trip on the answer path).
+
+        If the conversation already exists in the database (after a restart, or opened by another
+        instance), the write finds it and adopts its id; only that first question goes without history.
+        """
         conv_id = next_id()
         self._known[(customer_id, channel_id)] = conv_id
         now = utcnow()

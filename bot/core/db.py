@@ -89,7 +89,11 @@ class Database:
                     "Check DATABASE_URL and the folder's permissions."
                 ) from None
         kwargs: dict[str, Any] = {"connect_args": connect_args or {}}
-        if not self.is_sqlite:
+        if self.is_sqlite:
+            # readers run in parallel under WAL; connections are cheap but opening one is not (a thread and
+            # pragmas), so keep enough of them that a burst of questions never churns through new ones
+            kwargs.update(pool_size=pool_size * 2, max_overflow=pool_size)
+        else:
             kwargs.update(pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
         self.engine: AsyncEngine = create_async_engine(url, **kwargs)
         if self.is_sqlite:

@@ -498,7 +498,10 @@ class StatusService:
 
     async def snapshot(self) -> StatusSnapshot | None:
         """The status answers quote; read at most every few seconds however many questions arrive."""
-        async with self._snapshot_lock:  # one reader refreshes; the others wait and share its result
+        cached = self._snapshot
+        if cached is not None and (self.clock() - cached[0] < SNAPSHOT_TTL or self._snapshot_lock.locked()):
+            return cached[1]  # fresh, or being refreshed right now: no question waits for the database
+        async with self._snapshot_lock:  # one reader refreshes; the others share its result
             cached = self._snapshot
             if cached is not None and self.clock() - cached[0] < SNAPSHOT_TTL:
                 return cached[1]

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 from sqlmodel import col
 
 from bot.core.conversations import ConversationStore
@@ -305,11 +305,3 @@ class Broadcasts:
         if queued:
             self.on_queued()
         return queued
-
-
-async def unreachable_count(db: Database) -> int:
-    async with db.sessions() as session:
-        n = await session.scalar(
-            select(func.count(func.distinct(Outbox.customer_id))).where(col(Outbox.status) == "unreachable")
-        )
-    return int(n or 0)

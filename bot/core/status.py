@@ -157,16 +157,18 @@ class StatusService:
                 etag = await Kv.get(session, "feed.etag")
                 modified = await Kv.get(session, "feed.last_modified")
                 last_url = await Kv.get(session, "feed.url")
+                last_body = await Kv.get(session, "feed.body_hash")
             try:
                 fetched = await self.fetcher.fetch(
                     cursor=cursor,
                     etag=etag if last_url == self.fetcher.url and not cursor else None,
                     last_modified=modified if last_url == self.fetcher.url and not cursor else None,
                 )
-                if fetched.body is None:
-                    await self._record_success({}, fetched_hash=None)
+                body_hash = hashlib.sha256(fetched.body).hexdigest() if fetched.body is not None else None
+                if fetched.body is None or (body_hash == last_body and last_url == self.fetcher.url):
+                    # 304, or the very same bytes as last time (servers without ETags, local files)
+                    await self._record_success()
                     return PollResult(ok=True, not_modified=True)
-                body_hash = hashlib.sha256(fetched.body).hexdigest()
                 snapshot = await asyncio.to_thread(
                     parse_feed, fetched.body, self.feed_format, fetched.content_type, self.clock()
                 )
@@ -178,15 +180,14 @@ class StatusService:
                 "feed.etag": fetched.etag,
                 "feed.last_modified": fetched.last_modified,
                 "feed.url": self.fetcher.url,
+                "feed.body_hash": body_hash,
             }
-            result = await self.ingest(snapshot, extra_kv=extra, body_hash=body_hash)
+            result = await self.ingest(snapshot, extra_kv=extra)
             if result.new or result.edited or result.notices:
                 self.on_queued()
             return result
 
-    async def ingest(
-        self, snapshot: FeedSnapshot, *, extra_kv: dict[str, str | None] | None = None, body_hash: str | None = None
-    ) -> PollResult:
+    async def ingest(self, snapshot: FeedSnapshot, *, extra_kv: dict[str, str | None] | None = None) -> PollResult:
         """Record a parsed feed and queue what it makes necessary, in one transaction."""
         for attempt in range(3):
             try:
@@ -417,9 +418,9 @@ class StatusService:
         await Kv.put(session, "feed.alert", None)
         await Kv.put(session, "feed.failures", "0")
 
-    async def _record_success(self, values: dict[str, str | None], fetched_hash: str | None) -> None:
+    async def _record_success(self) -> None:
         async with self.db.transaction() as session:
-            await self._success_kv(session, values)
+            await self._success_kv(session, {})
 
     async def _record_failure(self, error: str) -> None:
         now = self.clock()
@@ -714,12 +715,6 @@ class StatusService:
         if empty and self.fetcher is not None:
             await self.poll()
 
-    async def mark_unposted_as_history(self) -> int:
-        async with self.db.transaction() as session:
-            result = await session.execute(
-                update(StatusUpdate).where(col(StatusUpdate.posted) == "held").values(posted="history")
-            )
-            return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
 STATE_LABELS = {

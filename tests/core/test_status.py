@@ -430,3 +430,14 @@ async def test_a_crash_between_claim_and_commit_resends_with_the_same_nonce(db: 
     assert sender.sent[0].nonce == item.nonce
     async with db.sessions() as s:
         assert await s.scalar(select(func.count()).select_from(Outbox).where(col(Outbox.status) == "sent")) == 1
+
+
+async def test_the_same_bytes_again_are_not_parsed_again(db: Database, feed: FeedServer) -> None:
+    body = recovery_feed([upd("a", 8, "One.")])
+    feed.current = FeedResponse(body, etag=False)  # a server without ETags, like a plain file
+    svc = service(db, feed.url)
+    assert (await svc.poll()).new == 1
+    again = await svc.poll()
+    assert again.ok and again.not_modified
+    feed.current = FeedResponse(recovery_feed([upd("a", 8, "One."), upd("b", 9, "Two.")]), etag=False)
+    assert (await svc.poll()).new == 1

@@ -36,6 +36,7 @@ ConversationKind = Literal["thread", "dm", "mention", "slash", "cli"]
 MAX_QUESTION_CHARS = 2000  # longer questions are cut (and the customer told) before anything else
 HISTORY_TURNS = 8
 HISTORY_CHARS = 3000
+UNANSWERED_BEFORE_HANDOVER = 2
 INTENT_MARGIN = 0.1  # how much better than the runner-up a match must be to reuse an answer to its entry
 _PERSONAL = re.compile(r"\b(my|mine)\s+(device|phone|imei|meid|registration|wren)\b", re.IGNORECASE)
 _STATUS_WORDS = re.compile(
@@ -149,6 +150,21 @@ class Answerer:
         self.daily_token_budget = daily_token_budget
         self.serial_pattern = serial_pattern
         self.limiter = RateLimiter(questions_per_minute, clock)
+        self._misses: dict[tuple[int, int], int] = {}  # (customer, place) -> unanswered questions in a row
+
+    def _missed_again(self, q: Question, answer: Answer) -> bool:
+        key = (q.customer_id, q.channel_id)
+        if not answer.offer_human:
+            self._misses.pop(key, None)
+            return False
+        misses = self._misses.get(key, 0) + 1
+        if misses >= UNANSWERED_BEFORE_HANDOVER:
+            self._misses.pop(key, None)
+            return True
+        if len(self._misses) > 50_000:
+            self._misses.clear()
+        self._misses[key] = misses
+        return False
 
     @property
     def safety(self) -> SafetyRules:
@@ -188,6 +204,9 @@ class Answerer:
             answer = await self._grounded(q, clean, hits, status, conv_id)
         if detect_distress(clean) and answer.escalate is None:
             answer = _replace(answer, escalate="upset")
+        if answer.escalate is None and self._missed_again(q, answer):
+            # offered a person once already: the second question in a row the bot cannot answer goes to staff
+            answer = _replace(answer, escalate="unanswered")
         if truncated:
             note = "(Your message was very long, so I read only the first part of it.)\n\n"
             answer = _replace(answer, text=note + answer.text)

@@ -304,3 +304,16 @@ async def test_follow_ups_carry_the_conversation(db: Database, fake_llm: FakeOpe
     roles = [m["role"] for m in fake_llm.requests[1]["messages"]]
     assert roles == ["system", "user", "assistant", "user"]
     assert fake_llm.requests[1]["messages"][1]["content"] == "my battery is low"
+
+
+async def test_two_unanswerable_questions_in_a_row_go_to_staff(db: Database) -> None:
+    answerer = make_answerer(db)
+    first = await answerer.answer(q("What is the capital of France?"))
+    assert first.offer_human and first.escalate is None
+    answered = await answerer.answer(q("is my data lost?"))
+    assert answered.escalate is None  # an answer in between resets the count
+    await answerer.answer(q("What is the capital of France?"))
+    second = await answerer.answer(q("Who won the football yesterday?"))
+    assert second.escalate == "unanswered"
+    other = await answerer.answer(q("What is the capital of France?", customer=2))
+    assert other.escalate is None  # counted per customer

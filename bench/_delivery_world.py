@@ -20,23 +20,12 @@ from bot.core.db import Database
 from bot.core.models import Outbox
 from bot.core.notifications import enqueue, outbox_row
 from bot.sandbox import Guild, SandboxServer, User
-from bot.sandbox import permissions as P
+from bot.sandbox.demo import DEMO_BOT_PERMISSIONS
 
 MESSAGES_ROUTE = "/channels/{channel_id}/messages"
 DM_CREATE_ROUTE = "/users/@me/channels"
 
-BOT_PERMISSIONS = (
-    P.VIEW_CHANNEL
-    | P.SEND_MESSAGES
-    | P.SEND_MESSAGES_IN_THREADS
-    | P.EMBED_LINKS
-    | P.ATTACH_FILES
-    | P.READ_MESSAGE_HISTORY
-    | P.MANAGE_MESSAGES
-    | P.MANAGE_THREADS
-    | P.CREATE_PUBLIC_THREADS
-    | P.CREATE_PRIVATE_THREADS
-)
+BOT_PERMISSIONS = DEMO_BOT_PERMISSIONS  # what the README asks operators to grant
 
 
 @dataclass

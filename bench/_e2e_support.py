@@ -26,22 +26,12 @@ from bot.runner import create_bot
 from bot.sandbox import Channel, Guild, SandboxServer, User
 from bot.sandbox import events as E
 from bot.sandbox import permissions as P
+from bot.sandbox.demo import DEMO_BOT_PERMISSIONS
 
 REPO = Path(__file__).resolve().parents[1]
 DEVICE_KEY = "bench-device-key-0123456789abcdef"
 
-BOT_PERMISSIONS = (
-    P.VIEW_CHANNEL
-    | P.SEND_MESSAGES
-    | P.SEND_MESSAGES_IN_THREADS
-    | P.EMBED_LINKS
-    | P.ATTACH_FILES
-    | P.READ_MESSAGE_HISTORY
-    | P.MANAGE_MESSAGES
-    | P.MANAGE_THREADS
-    | P.CREATE_PUBLIC_THREADS
-    | P.CREATE_PRIVATE_THREADS
-)
+BOT_PERMISSIONS = DEMO_BOT_PERMISSIONS  # what the README asks operators to grant
 
 BASELINE_REPLY = "Thanks for your message! (do-nothing baseline bot)"
 

@@ -16,16 +16,13 @@ from bot.core.services import build_services
 from bot.runner import create_bot
 from bot.sandbox import Channel, Driver, Guild, Role, SandboxServer, User
 from bot.sandbox import permissions as P
+from bot.sandbox.demo import DEMO_BOT_PERMISSIONS
 from tests.conftest import TEST_KEY
 from tests.sandbox.conftest import BotRunner
 
 ROOT = Path(__file__).resolve().parents[2]
 
-BOT_PERMISSIONS = (
-    P.VIEW_CHANNEL | P.SEND_MESSAGES | P.SEND_MESSAGES_IN_THREADS | P.EMBED_LINKS | P.ATTACH_FILES
-    | P.READ_MESSAGE_HISTORY | P.MANAGE_MESSAGES | P.MANAGE_THREADS | P.CREATE_PUBLIC_THREADS
-    | P.CREATE_PRIVATE_THREADS
-)
+BOT_PERMISSIONS = DEMO_BOT_PERMISSIONS  # what the README asks operators to grant
 
 
 @dataclass

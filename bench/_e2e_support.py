@@ -439,3 +439,58 @@ async def closed_loop(
     if not_done:
         res.name += f" (phase timeout after {phase_timeout:.0f}s)"
     return res
+
+
+async def open_loop(
+    world: World,
+    tracker: ReplyTracker,
+    questions: list[str],
+    *,
+    name: str,
+    total: int,
+    rate: float,
+    seed: int,
+    answer_timeout: float,
+) -> PhaseResult:
+    """Customers ask at a steady offered rate (Poisson arrivals), whatever the bot's pace: the latency a
+    customer sees when the bot is busy but not saturated. A customer with a question still open waits
+    for its answer before asking again (one pending question per DM channel)."""
+    d = world.server.driver
+    res = PhaseResult(name)
+    rng = random.Random(f"{seed}:{name}")
+    idle = list(world.customers)
+    rng.shuffle(idle)
+    pending: set[asyncio.Task[None]] = set()
+
+    async def ask(u: User) -> None:
+        ch = world.dms[u.id]
+        fut = tracker.expect(ch.id)
+        t0 = time.perf_counter()
+        await d.user_says(u, "dm", rng.choice(questions))
+        res.sent += 1
+        try:
+            t1 = await asyncio.wait_for(fut, answer_timeout)
+        except TimeoutError:
+            tracker.forget(ch.id)
+            res.lost += 1
+        else:
+            res.answered += 1
+            res.latencies_ms.append((t1 - t0) * 1000)
+        idle.append(u)
+
+    start = time.perf_counter()
+    next_at = start
+    for _ in range(total):
+        next_at += rng.expovariate(rate)
+        delay = next_at - time.perf_counter()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        while not idle:  # every customer is waiting for an answer: the bot is saturated
+            await asyncio.sleep(0.001)
+        task = asyncio.create_task(ask(idle.pop()))
+        pending.add(task)
+        task.add_done_callback(pending.discard)
+    if pending:
+        await asyncio.wait(pending, timeout=answer_timeout + 5)
+    res.seconds = time.perf_counter() - start
+    return res

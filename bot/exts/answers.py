@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import re
 from typing import TYPE_CHECKING
@@ -12,7 +13,9 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.core.answering import Answer, Question
+from bot.core.errors import UserFacingError
 from bot.core.safety import find_device_ids
+from bot.exts.errors import GENERIC
 from bot.exts.handover import hand_over
 from bot.ui.replies import NO_MENTIONS, followup_parts, reply_interaction, send_parts
 from bot.ui.views import answer_view
@@ -77,6 +80,11 @@ class Answers(commands.Cog):
                 await self._answer(message, text, channel.id, "mention", reply=True)
         except discord.HTTPException:
             log.exception("could not deliver an answer in channel %s", channel.id)
+        except Exception as exc:  # the customer hears something, never silence and never a traceback
+            log.exception("answering failed in channel %s", channel.id)
+            apology = str(exc) if isinstance(exc, UserFacingError) else GENERIC
+            with contextlib.suppress(discord.HTTPException):
+                await channel.send(apology, allowed_mentions=NO_MENTIONS)
 
     def _is_staff(self, author: discord.abc.User) -> bool:
         roles = getattr(author, "roles", [])

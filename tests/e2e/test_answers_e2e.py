@@ -266,3 +266,18 @@ async def test_the_bot_stays_quiet_in_hand_over_threads_and_when_staff_speak(wor
     assert "private conversation" in note.content
     replies_to_staff = [m for m in d.bot_messages(thread) if "Jordan" in m.content]
     assert replies_to_staff == []
+
+
+async def test_a_broken_database_gets_an_apology_not_silence(world: World, start_bot: StartBot) -> None:
+    runner = await start_bot()
+    d = world.driver
+    services = runner.bot.services  # type: ignore[attr-defined]
+
+    async def broken(*args: object, **kwargs: object) -> object:
+        raise RuntimeError("database on fire")
+
+    services.answerer.answer = broken  # the one thing faked: a failure inside the core
+    dm = await d.user_says(world.alice, "dm", "is my data lost?")
+    reply = await runner.wait(d.wait_for_message(after=dm))
+    assert "something went wrong on our side" in reply.content
+    assert "database on fire" not in reply.content and "Traceback" not in reply.content

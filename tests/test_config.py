@@ -126,7 +126,8 @@ def test_cli_run_without_token(tmp_path: Path) -> None:
 
 def test_cli_help_everywhere(tmp_path: Path) -> None:
     for args in (["--help"], ["run", "--help"], ["check", "--help"], ["db", "--help"], ["db", "upgrade", "--help"],
-                 ["devices", "--help"], ["devices", "export", "--help"]):
+                 ["devices", "--help"], ["devices", "export", "--help"], ["devices", "count", "--help"],
+                 ["sandbox", "--help"], ["ask", "--help"], ["stats", "--help"]):
         r = _run_cli(args, tmp_path, {})
         assert r.returncode == 0, (args, r.stderr)
         assert "usage:" in r.stdout

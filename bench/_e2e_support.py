@@ -23,15 +23,13 @@ from bot.config import Settings
 from bot.core.safety import detect_distress, detect_prompt_injection, wants_human
 from bot.core.services import build_services
 from bot.runner import create_bot
-from bot.sandbox import Channel, Guild, SandboxServer, User
+from bot.sandbox import Channel, SandboxServer, User
 from bot.sandbox import events as E
-from bot.sandbox import permissions as P
-from bot.sandbox.demo import DEMO_BOT_PERMISSIONS
+from bot.sandbox.demo import DemoWorld, build_demo_world
 
 REPO = Path(__file__).resolve().parents[1]
 DEVICE_KEY = "bench-device-key-0123456789abcdef"
 
-BOT_PERMISSIONS = DEMO_BOT_PERMISSIONS  # what the README asks operators to grant
 
 BASELINE_REPLY = "Thanks for your message! (do-nothing baseline bot)"
 
@@ -82,39 +80,25 @@ def load_questions() -> list[str]:
 
 @dataclass
 class World:
-    server: SandboxServer
-    guild: Guild
-    support: Channel
-    status: Channel
-    staff: Channel
+    demo: DemoWorld  # the guild, channels and staff role `python -m bot sandbox` uses
     customers: list[User]
     dms: dict[int, Channel]  # user id -> DM channel
 
+    @property
+    def server(self) -> SandboxServer:
+        return self.demo.server
+
 
 async def build_world(server: SandboxServer, customers: int) -> World:
+    """The sandbox's demo world plus `customers` customers who are members of its guild."""
     d = server.driver
-    guild = await d.create_guild("Larkspur Support", bot_permissions=BOT_PERMISSIONS)
-    staff_role = await d.create_role(guild, "Support Staff", P.MANAGE_MESSAGES, mentionable=True)
-    support = await d.create_text_channel(guild, "support")
-    status = await d.create_text_channel(guild, "status")
-    staff = await d.create_text_channel(
-        guild,
-        "staff",
-        overwrites={
-            d.everyone_role(guild): (0, P.VIEW_CHANNEL),
-            staff_role: (P.VIEW_CHANNEL, 0),
-            d.bot_role(guild): (P.VIEW_CHANNEL, 0),
-        },
-    )
+    demo = await build_demo_world(d)
     users = []
     for i in range(customers):
         u = d.create_user(f"customer{i:04d}")
-        await d.add_member(guild, u)
+        await d.add_member(demo.guild, u)
         users.append(u)
-    dms = {u.id: d.dm_channel(u) for u in users}
-    w = World(server, guild, support, status, staff, users, dms)
-    w.staff_role_id = staff_role.id  # type: ignore[attr-defined]
-    return w
+    return World(demo, users, {u.id: d.dm_channel(u) for u in users})
 
 
 class ReplyTracker:
@@ -209,14 +193,7 @@ async def start_product(server: SandboxServer, world: World, **extra: Any) -> Ru
     """The product bot, built exactly as `python -m bot run` builds it, on a fresh SQLite file."""
     tmp = tempfile.TemporaryDirectory(prefix="bench_e2e_")
     values: dict[str, Any] = {
-        "discord_token": server.token,
-        "discord_api_base": server.api_base,
-        "discord_gateway_url": server.gateway_url,
-        "guild_id": world.guild.id,
-        "support_channel_ids": [world.support.id],
-        "status_channel_id": world.status.id,
-        "staff_channel_id": world.staff.id,
-        "staff_role_ids": [world.staff_role_id],  # type: ignore[attr-defined]
+        **{k.lower(): v for k, v in world.demo.settings_env().items()},
         "database_url": f"sqlite+aiosqlite:///{tmp.name}/bench.db",
         "device_id_key": DEVICE_KEY,
         "knowledge_dir": REPO / "prompts",

@@ -10,6 +10,8 @@ import pytest
 from bot.config import Settings
 from bot.core.crypto import DeviceCipher
 from bot.core.db import Database
+from tests.fakes.feed_server import FeedServer
+from tests.fakes.openai_server import FakeOpenAI
 
 PG_HOST, PG_PORT = "127.0.0.1", 5432
 PG_BASE = f"postgresql+asyncpg://postgres@{PG_HOST}:{PG_PORT}/test"
@@ -85,3 +87,21 @@ async def database(request: pytest.FixtureRequest, tmp_path: os.PathLike[str]) -
 @pytest.fixture
 def cipher() -> DeviceCipher:
     return DeviceCipher(TEST_KEY)
+
+
+@pytest.fixture
+async def fake_llm() -> AsyncIterator[FakeOpenAI]:
+    """A local OpenAI-compatible server for the real `openai` client."""
+    server = FakeOpenAI()
+    await server.start()
+    yield server
+    await server.stop()
+
+
+@pytest.fixture
+async def feed() -> AsyncIterator[FeedServer]:
+    """A local HTTP server for status feeds."""
+    server = FeedServer()
+    await server.start()
+    yield server
+    await server.stop()

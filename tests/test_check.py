@@ -1,9 +1,6 @@
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from pathlib import Path
-
-import pytest
 
 from bot.check import run_checks
 from bot.config import Settings
@@ -13,14 +10,6 @@ from tests.fakes.openai_server import FakeOpenAI
 ROOT = Path(__file__).resolve().parents[1]
 
 
-@pytest.fixture
-async def llm() -> AsyncIterator[FakeOpenAI]:
-    server = FakeOpenAI()
-    await server.start()
-    yield server
-    await server.stop()
-
-
 async def report(**values: object) -> tuple[int, str]:
     lines: list[str] = []
     settings = Settings(_env_file=None, **values)  # type: ignore[arg-type]
@@ -28,11 +17,11 @@ async def report(**values: object) -> tuple[int, str]:
     return code, "\n".join(lines)
 
 
-async def test_everything_reachable(tmp_path: Path, llm: FakeOpenAI) -> None:
+async def test_everything_reachable(tmp_path: Path, fake_llm: FakeOpenAI) -> None:
     code, text = await report(
         discord_token="t", device_id_key=TEST_KEY, database_url=f"sqlite+aiosqlite:///{tmp_path}/c.db",
         knowledge_dir=ROOT / "prompts", status_feed_url=str(ROOT / "prompts/sample-status/recovery.json"),
-        openai_api_key="k", openai_base_url=llm.base_url,
+        openai_api_key="k", openai_base_url=fake_llm.base_url,
     )
     assert code == 0, text
     assert "recovery feed, 1 incident(s), 5 update(s), 10 device state(s)" in text

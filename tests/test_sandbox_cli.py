@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -15,7 +17,9 @@ from tests.sandbox.test_terminal import _read_until
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def start(cwd: Path) -> tuple[subprocess.Popen[bytes], int]:
+@contextlib.contextmanager
+def sandbox_chat(cwd: Path) -> Iterator[tuple[subprocess.Popen[bytes], int]]:
+    """`python -m bot sandbox` on a fresh pseudo-terminal in `cwd`, killed if a test leaves it running."""
     master, slave = os.openpty()
     keep = {k: os.environ[k] for k in ("PATH", "SYSTEMROOT") if k in os.environ}
     env = keep | {"PYTHONPATH": str(ROOT), "TERM": "xterm", "HOME": str(cwd), "KNOWLEDGE_DIR": str(ROOT / "prompts")}
@@ -24,14 +28,19 @@ def start(cwd: Path) -> tuple[subprocess.Popen[bytes], int]:
         start_new_session=True,
     )
     os.close(slave)
-    return proc, master
+    try:
+        yield proc, master
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        os.close(master)
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="needs a POSIX pseudo-terminal")
 def test_sandbox_chat_in_a_real_terminal_keeps_its_data(tmp_path: Path) -> None:
-    proc, master = start(tmp_path)
     buf: list[str] = []
-    try:
+    with sandbox_chat(tmp_path) as (proc, master):
         _read_until(master, "alex @ #support> ", buf, timeout=60)
         os.write(master, b"can I take the battery out?\n")
         _read_until(master, "do not remove the battery", buf)
@@ -47,18 +56,12 @@ def test_sandbox_chat_in_a_real_terminal_keeps_its_data(tmp_path: Path) -> None:
         shown = _read_until(master, "Bye!", buf)
         assert proc.wait(timeout=20) == 0
         assert "Traceback" not in shown
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-        os.close(master)
     assert (tmp_path / "data" / "sandbox.db").is_file()
     assert (tmp_path / "data" / "device_id.key").is_file()
 
     # a second start finds the same world and the same data: alex is still subscribed
-    proc, master = start(tmp_path)
     buf = []
-    try:
+    with sandbox_chat(tmp_path) as (proc, master):
         _read_until(master, "alex @ #support> ", buf, timeout=60)
         os.write(master, b"/subscribe\n")
         _read_until(master, "already subscribed", buf)
@@ -66,8 +69,3 @@ def test_sandbox_chat_in_a_real_terminal_keeps_its_data(tmp_path: Path) -> None:
         shown = _read_until(master, "Stopped.", buf)
         assert proc.wait(timeout=20) == 130
         assert "Traceback" not in shown
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-        os.close(master)

@@ -8,14 +8,14 @@ import re
 import time
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Literal, Protocol
 
 from bot.core.conversations import ConversationStore
 from bot.core.knowledge import Hit, KnowledgeBase, Prompts, format_faq
 from bot.core.llm import LLMClient, LLMError
-from bot.core.registry import DeviceRegistry
+from bot.core.registry import DeviceRegistry, DeviceView
 from bot.core.safety import (
     SafetyRules,
     detect_distress,
@@ -203,14 +203,13 @@ class Answerer:
         else:
             answer = await self._grounded(q, clean, hits, status, conv_id)
         if detect_distress(clean) and answer.escalate is None:
-            answer = _replace(answer, escalate="upset")
+            answer = replace(answer, escalate="upset")
         if answer.escalate is None and self._missed_again(q, answer):
             # offered a person once already: the second question in a row the bot cannot answer goes to staff
-            answer = _replace(answer, escalate="unanswered")
+            answer = replace(answer, escalate="unanswered")
         if truncated:
             note = "(Your message was very long, so I read only the first part of it.)\n\n"
-            answer = _replace(answer, text=note + answer.text)
-        answer = _replace(answer, parts=tuple(split_message(answer.text)))
+            answer = replace(answer, text=note + answer.text, parts=tuple(split_message(note + answer.text)))
         if record:
             answer_id = await self.conversations.record(
                 customer_id=q.customer_id,
@@ -219,7 +218,7 @@ class Answerer:
                 answer=answer,
                 faq_version=self.knowledge.version,
             )
-            answer = _replace(answer, answer_id=answer_id)
+            answer = replace(answer, answer_id=answer_id)
         return answer
 
     async def _handover_now(self, q: Question, clean: str, reason: str, *, record: bool) -> Answer:
@@ -235,7 +234,7 @@ class Answerer:
             customer_id=q.customer_id, conversation_id=conv_id, question=clean, answer=answer,
             faq_version=self.knowledge.version,
         )
-        return _replace(answer, answer_id=answer_id)
+        return replace(answer, answer_id=answer_id)
 
     def _refusal(self, clean: str, hits: list[Hit], status: StatusSnapshot | None) -> Answer:
         text = (
@@ -258,8 +257,9 @@ class Answerer:
         if self.llm is None:
             return offline
         status_version = status.version if status else "-"
+        devices = await self.registry.list_for(q.customer_id)
         # an answer about "my phone" may depend on the asker's own devices: only then is it not shared
-        personal = bool(_PERSONAL.search(clean)) and bool(await self.registry.list_for(q.customer_id))
+        personal = bool(_PERSONAL.search(clean)) and bool(devices)
         keys = [cache_key("q", " ".join(self.knowledge.key_terms(clean)), self.knowledge.version, status_version)]
         top = hits[0] if hits else None
         if top and top.confident and (len(hits) < 2 or hits[1].confidence < top.confidence - INTENT_MARGIN):
@@ -277,12 +277,12 @@ class Answerer:
         try:
             # the conversation so far is read only when the LLM will see it
             history = await self.conversations.history(conv_id, HISTORY_TURNS, HISTORY_CHARS) if conv_id else []
-            reply = await self.llm.complete(await self._messages(q, clean, hits, status, history))
+            reply = await self.llm.complete(self._messages(clean, hits, status, history, devices))
         except LLMError:
             return offline
         await self.conversations.spend(reply.tokens)
         if reply.handover_reason and not reply.text:
-            return _replace(offline, escalate="assistant")
+            return replace(offline, escalate="assistant")
         checked = self._check_llm_text(reply.text, clean, status)
         if checked is None:
             return offline
@@ -294,7 +294,7 @@ class Answerer:
             status=status if _STATUS_WORDS.search(checked) and "as of" not in checked.lower() else None,
             faq_keys=faq_keys,
             escalate="assistant" if reply.handover_reason else None,
-            allowed_ids=await self.registry.own_ids(q.customer_id),
+            allowed_ids=await self.registry.own_ids(q.customer_id) if devices else [],
         )
         if not personal and "****" not in answer.text and not reply.handover_reason:
             await self.conversations.store_cache(keys, answer.text, faq_keys, self.knowledge.version, q.customer_id)
@@ -363,15 +363,14 @@ class Answerer:
             parts=tuple(split_message(final)),
         )
 
-    async def _messages(
+    def _messages(
         self,
-        q: Question,
         clean: str,
         hits: list[Hit],
         status: StatusSnapshot | None,
         history: list[tuple[str, str]],
+        devices: list[DeviceView],
     ) -> list[dict[str, str]]:
-        devices = await self.registry.list_for(q.customer_id)
         system = self.prompts.render_system(
             {
                 "company": self.company,
@@ -399,7 +398,3 @@ def _squash(text: str) -> str:
     return re.sub(r"\W+", " ", text).strip().lower()
 
 
-def _replace(answer: Answer, **changes: object) -> Answer:
-    from dataclasses import replace
-
-    return replace(answer, **changes)  # type: ignore[arg-type]

@@ -54,22 +54,17 @@ class ConversationStore:
             del self._known[key]
 
     async def open(self, customer_id: int, channel_id: int, kind: str) -> int:
-        """The conversation of this customer in this place, created on first use."""
+        """The conversation of this customer in this place; a new one gets its id here, written behind.
+
+        No database round trip on the answer path: if the conversation already exists in the database
+        (after a restart, or opened by another instance), the write finds it and adopts its id; only that
+        first question goes without history.
+        """
         known = self._known.get((customer_id, channel_id))
         if known is not None:
             return known
-        conv_id = await self._open(customer_id, channel_id, kind)
         if len(self._known) >= self._remember:
             self._known.clear()
-        self._known[(customer_id, channel_id)] = conv_id
-        return conv_id
-
-    async def _open(self, customer_id: int, channel_id: int, kind: str) -> int:
-        """A new conversation id, made here and written behind (no database round trip on the answer path).
-
-        If the conversation already exists in the database (after a restart, or opened by another
-        instance), the write finds it and adopts its id; only that first question goes without history.
-        """
         conv_id = next_id()
         self._known[(customer_id, channel_id)] = conv_id
         now = utcnow()

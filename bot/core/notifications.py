@@ -96,6 +96,23 @@ def outbox_row(
     }
 
 
+def text_post(channel_id: int, dedupe_key: str, content: str) -> dict[str, Any]:
+    """A plain message to a channel (staff alerts, reminders, reports)."""
+    return outbox_row("post", channel_id, dedupe_key, {"kind": "text", "content": content})
+
+
+def status_edit(channel_id: int, key: str, content_hash: str, message_id: int) -> dict[str, Any]:
+    """Edit the message that shows a status update, once per version of its content."""
+    return outbox_row(
+        "edit",
+        channel_id,
+        f"edit:{key}:{content_hash}",
+        {"kind": "status", "key": key},
+        update_key=key,
+        message_id=message_id,
+    )
+
+
 async def enqueue(session: AsyncSession, rows: Iterable[dict[str, Any]]) -> int:
     """Add rows inside the caller's transaction, skipping any whose dedupe key already exists."""
     rows = list(rows)
@@ -300,19 +317,7 @@ class OutboxWorker:
         shown = item.payload.get("hash")
         row.posted_hash = shown or row.content_hash
         if shown and shown != row.content_hash:
-            await enqueue(
-                session,
-                [
-                    outbox_row(
-                        "edit",
-                        item.target_id,
-                        f"edit:{row.key}:{row.content_hash}",
-                        {"kind": "status", "key": row.key},
-                        update_key=row.key,
-                        message_id=message_id,
-                    )
-                ],
-            )
+            await enqueue(session, [status_edit(item.target_id, row.key, row.content_hash, message_id)])
 
 
 class DmChannels:

@@ -74,11 +74,6 @@ def _row_view(row: Any) -> DeviceView:
     return DeviceView(row.id, row.customer_id, row.kind, mask_tail(row.tail), row.needs_review, row.created_at)
 
 
-def _view(row: Device) -> DeviceView:
-    assert row.id is not None
-    return DeviceView(row.id, row.customer_id, row.kind, mask_tail(row.tail), row.needs_review, row.created_at)
-
-
 class DeviceRegistry:
     def __init__(
         self,
@@ -233,7 +228,7 @@ class DeviceRegistry:
             rows = await session.scalars(
                 select(Device).where(Device.customer_id == customer_id).order_by(Device.id)  # type: ignore[arg-type]
             )
-            return [_view(r) for r in rows]
+            return [_row_view(r) for r in rows]
 
     async def own_ids(self, customer_id: int) -> list[str]:
         """The customer's own device IDs in full, for the one place that needs them: showing them masked."""
@@ -273,7 +268,7 @@ class DeviceRegistry:
             rows = await session.scalars(
                 select(Device).where(Device.id_hash == id_hash).order_by(Device.id)  # type: ignore[arg-type]
             )
-            return [_view(r) for r in rows]
+            return [_row_view(r) for r in rows]
 
     async def lookup_by_customer(self, customer_id: int) -> list[DeviceView]:
         return await self.list_for(customer_id)

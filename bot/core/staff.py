@@ -16,7 +16,7 @@ from bot.core.db import Database
 from bot.core.errors import UserFacingError
 from bot.core.knowledge import FaqEntry, KnowledgeBase
 from bot.core.models import AuditEntry, Broadcast, Device, FaqEdit, Outbox, Subscription, utcnow
-from bot.core.notifications import enqueue, outbox_counts, outbox_row
+from bot.core.notifications import enqueue, outbox_counts, outbox_row, text_post
 from bot.core.safety import redact_device_ids
 
 log = logging.getLogger(__name__)
@@ -215,14 +215,10 @@ class Broadcasts:
             if self.staff_channel_id:
                 rows.insert(
                     0,
-                    outbox_row(
-                        "post",
+                    text_post(
                         self.staff_channel_id,
                         f"bc-start:{b.id}",
-                        {
-                            "kind": "text",
-                            "content": f"Broadcast #{b.id} started: {len(people)} people ({AUDIENCES[b.audience]}).",
-                        },
+                        f"Broadcast #{b.id} started: {len(people)} people ({AUDIENCES[b.audience]}).",
                     ),
                 )
             await enqueue(session, rows)
@@ -266,38 +262,21 @@ class Broadcasts:
             counts = await outbox_counts(self.db, broadcast_id=b.id)
             done = counts.get("sent", 0) + counts.get("unreachable", 0) + counts.get("failed", 0)
             total = max(b.recipients, 1)
-            rows = []
             finished = counts.get("pending", 0) == 0
             if finished:
-                rows.append(
-                    outbox_row(
-                        "post",
-                        self.staff_channel_id or 0,
-                        f"bc-done:{b.id}",
-                        {
-                            "kind": "text",
-                            "content": (
-                                f"Broadcast #{b.id} finished: {counts.get('sent', 0)} sent, "
-                                f"{counts.get('unreachable', 0)} not reachable (DMs closed), "
-                                f"{counts.get('failed', 0)} failed."
-                            ),
-                        },
-                    )
+                key, report = (
+                    f"bc-done:{b.id}",
+                    (
+                        f"Broadcast #{b.id} finished: {counts.get('sent', 0)} sent, "
+                        f"{counts.get('unreachable', 0)} not reachable (DMs closed), {counts.get('failed', 0)} failed."
+                    ),
                 )
             else:
                 quarter = 25 * (100 * done // total // 25)
-                if quarter:
-                    rows.append(
-                        outbox_row(
-                            "post",
-                            self.staff_channel_id or 0,
-                            f"bc-progress:{b.id}:{quarter}",
-                            {"kind": "text", "content": f"Broadcast #{b.id}: {done} of {b.recipients} done."},
-                        )
-                    )
+                key, report = f"bc-progress:{b.id}:{quarter}", f"Broadcast #{b.id}: {done} of {b.recipients} done."
             async with self.db.transaction() as session:
-                if self.staff_channel_id:
-                    queued += await enqueue(session, rows)
+                if self.staff_channel_id and (finished or quarter):
+                    queued += await enqueue(session, [text_post(self.staff_channel_id, key, report)])
                 if finished:
                     await session.execute(
                         update(Broadcast).where(col(Broadcast.id) == b.id).values(status="done", finished_at=utcnow())

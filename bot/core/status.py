@@ -30,7 +30,7 @@ from bot.core.feeds import DeviceState as FeedDeviceState
 from bot.core.feeds import FeedError, FeedSnapshot, FeedUpdate, content_hash, parse_feed
 from bot.core.feeds.fetch import FeedFetcher
 from bot.core.models import Device, DeviceState, KeyValue, StatusUpdate, Subscription, utcnow
-from bot.core.notifications import enqueue, outbox_row
+from bot.core.notifications import enqueue, outbox_row, status_edit, text_post
 
 log = logging.getLogger(__name__)
 
@@ -94,10 +94,6 @@ class Kv:
         else:
             row.value = value
             row.updated_at = utcnow()
-
-
-def _ts(dt: datetime | None) -> str | None:
-    return dt.isoformat() if dt else None
 
 
 def _dt(text: str | None) -> datetime | None:
@@ -230,16 +226,7 @@ class StatusService:
                 edited += 1
                 self._apply(row, u)
                 if row.message_id is not None and self.status_channel_id:
-                    outbox.append(
-                        outbox_row(
-                            "edit",
-                            self.status_channel_id,
-                            f"edit:{u.key}:{u.content_hash}",
-                            {"kind": "status", "key": u.key},
-                            update_key=u.key,
-                            message_id=row.message_id,
-                        )
-                    )
+                    outbox.append(status_edit(self.status_channel_id, u.key, u.content_hash, row.message_id))
         devices_changed, device_rows = await self._ingest_devices(session, snapshot.device_states)
         outbox.extend(device_rows)
         queued = await enqueue(session, outbox)
@@ -354,8 +341,12 @@ class StatusService:
                 continue  # an older report arriving late never overrides a newer one
             changed += 1
             values = {
-                "id_hash": h, "state": ds.state, "progress": progress, "note": ds.note,
-                "updated_at": ds.updated_at, "source": source,
+                "id_hash": h,
+                "state": ds.state,
+                "progress": progress,
+                "note": ds.note,
+                "updated_at": ds.updated_at,
+                "source": source,
             }
             (fresh if old is None else updated).append(values)
             if ds.state in NOTIFY_STATES:
@@ -385,8 +376,11 @@ class StatusService:
                 update(t)
                 .where(t.c.id_hash == bindparam("h"))
                 .values(
-                    state=bindparam("state"), progress=bindparam("progress"), note=bindparam("note"),
-                    updated_at=bindparam("updated_at"), source=bindparam("source"),
+                    state=bindparam("state"),
+                    progress=bindparam("progress"),
+                    note=bindparam("note"),
+                    updated_at=bindparam("updated_at"),
+                    source=bindparam("source"),
                 ),
                 [{**u, "h": u["id_hash"]} for u in updated],
             )
@@ -406,11 +400,10 @@ class StatusService:
             await enqueue(
                 session,
                 [
-                    outbox_row(
-                        "post",
+                    text_post(
                         self.staff_channel_id,
                         f"feed-up:{since}",
-                        {"kind": "text", "content": "The status feed is working again. Automatic updates continue."},
+                        "The status feed is working again. Automatic updates continue.",
                     )
                 ],
             )
@@ -440,19 +433,15 @@ class StatusService:
                         await enqueue(
                             session,
                             [
-                                outbox_row(
-                                    "post",
+                                text_post(
                                     self.staff_channel_id,
                                     f"feed-down:{since}",
-                                    {
-                                        "kind": "text",
-                                        "content": (
-                                            f"The status feed has failed {failures} times in a row (since {since}). "
-                                            f"Latest error: {error[:300]}. Customers still see the last good status, "
-                                            "marked as possibly out of date. You can post manually with "
-                                            "`/admin status post`."
-                                        ),
-                                    },
+                                    (
+                                        f"The status feed has failed {failures} times in a row (since {since}). "
+                                        f"Latest error: {error[:300]}. Customers still see the last good status, "
+                                        "marked as possibly out of date. You can post manually with "
+                                        "`/admin status post`."
+                                    ),
                                 )
                             ],
                         )
@@ -639,18 +628,14 @@ class StatusService:
             queued = await enqueue(
                 session,
                 [
-                    outbox_row(
-                        "post",
+                    text_post(
                         self.staff_channel_id,
                         f"remind:{latest[0].key}:{due.isoformat()}",
-                        {
-                            "kind": "text",
-                            "content": (
-                                f"Reminder: the status update of {latest[0].published_at:%d %b %H:%M UTC} promised the "
-                                f"next update by {due:%d %b %H:%M UTC}, which is {when_text}. "
-                                "Post one with `/admin status post` if the feed has nothing new."
-                            ),
-                        },
+                        (
+                            f"Reminder: the status update of {latest[0].published_at:%d %b %H:%M UTC} promised the "
+                            f"next update by {due:%d %b %H:%M UTC}, which is {when_text}. "
+                            "Post one with `/admin status post` if the feed has nothing new."
+                        ),
                     )
                 ],
             )
@@ -716,7 +701,6 @@ class StatusService:
             await self.poll()
 
 
-
 STATE_LABELS = {
     "investigating": "Investigating",
     "identified": "Cause identified",
@@ -739,13 +723,15 @@ DATA_STATE_LABELS = {
 }
 
 
+def progress_item(name: str, p: dict[str, Any]) -> tuple[str, str]:
+    """("Contacts", "partly restored (60%)") for one data type's progress."""
+    state = str(p.get("state", ""))
+    pct = f" ({p['percent']}%)" if p.get("percent") is not None else ""
+    return name.replace("_", " ").capitalize(), DATA_STATE_LABELS.get(state, state) + pct
+
+
 def progress_text(progress: dict[str, Any]) -> str:
-    parts = []
-    for name, p in progress.items():
-        label = DATA_STATE_LABELS.get(p.get("state", ""), p.get("state", ""))
-        pct = f" ({p['percent']}%)" if p.get("percent") is not None else ""
-        parts.append(f"{name.replace('_', ' ').capitalize()}: {label}{pct}")
-    return "; ".join(parts)
+    return "; ".join(": ".join(progress_item(name, p)) for name, p in progress.items())
 
 
 def describe(row: StatusUpdate) -> str:

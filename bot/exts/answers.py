@@ -17,6 +17,7 @@ from bot.core.errors import UserFacingError
 from bot.core.safety import find_device_ids
 from bot.exts.errors import GENERIC
 from bot.exts.handover import hand_over
+from bot.ui.admin_views import is_staff
 from bot.ui.replies import NO_MENTIONS, followup_parts, reply_interaction, send_parts
 from bot.ui.views import answer_view
 
@@ -63,7 +64,7 @@ class Answers(commands.Cog):
             return
         if is_dm:  # later notices to this customer need not open the channel again
             self.bot.services.dm_channels.remember(message.author.id, channel.id)
-        if not is_dm and self._is_staff(message.author):
+        if not is_dm and is_staff(self.bot, message.author):
             return  # staff talking to a customer in a thread is not a question for the bot
         if not is_dm and find_device_ids(message.content, self.bot.settings.device_serial_pattern):
             await self._remove_device_id(message)
@@ -85,11 +86,6 @@ class Answers(commands.Cog):
             apology = str(exc) if isinstance(exc, UserFacingError) else GENERIC
             with contextlib.suppress(discord.HTTPException):
                 await channel.send(apology, allowed_mentions=NO_MENTIONS)
-
-    def _is_staff(self, author: discord.abc.User) -> bool:
-        roles = getattr(author, "roles", [])
-        staff = set(self.bot.settings.staff_role_ids)
-        return any(r.id in staff for r in roles)
 
     async def _answer_in_new_thread(self, message: discord.Message, text: str) -> None:
         name = " ".join(text.split())[:80] or f"Question from {message.author.display_name}"

@@ -8,7 +8,7 @@ from typing import Any
 import discord
 
 from bot.core.safety import neutralize_mentions
-from bot.core.status import DATA_STATE_LABELS, STATE_LABELS, DeviceRecovery
+from bot.core.status import DATA_STATE_LABELS, STATE_LABELS, DeviceRecovery, progress_item
 
 TITLE, DESCRIPTION, FIELD_NAME, FIELD_VALUE, FOOTER, TOTAL, FIELDS = 256, 4096, 256, 1024, 2048, 6000, 25
 COLOURS = {
@@ -38,9 +38,8 @@ def stamp(iso: str | None, style: str = "f") -> str | None:
 
 
 def progress_line(name: str, p: dict[str, Any]) -> tuple[str, str]:
-    label = DATA_STATE_LABELS.get(str(p.get("state")), str(p.get("state")))
-    pct = f" ({p['percent']}%)" if p.get("percent") is not None else ""
-    return clip(name.replace("_", " ").capitalize(), FIELD_NAME), clip(label + pct, FIELD_VALUE)
+    field_name, value = progress_item(name, p)
+    return clip(field_name, FIELD_NAME), clip(value, FIELD_VALUE)
 
 
 def status_embed(update: dict[str, Any]) -> discord.Embed:

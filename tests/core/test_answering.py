@@ -48,15 +48,12 @@ async def db(tmp_path: Path) -> AsyncIterator[Database]:
     await database.dispose()
 
 
-@pytest.fixture
-async def fake_llm() -> AsyncIterator[FakeOpenAI]:
-    server = FakeOpenAI()
-    await server.start()
-    yield server
+@pytest.fixture(autouse=True)
+async def _close_llm_clients() -> AsyncIterator[None]:
+    yield
     for client in _clients:
         await client.close()
     _clients.clear()
-    await server.stop()
 
 
 _clients: list[LLMClient] = []

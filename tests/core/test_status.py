@@ -77,14 +77,6 @@ async def db(tmp_path: Path) -> AsyncIterator[Database]:
     await database.dispose()
 
 
-@pytest.fixture
-async def feed() -> AsyncIterator[FeedServer]:
-    server = FeedServer()
-    await server.start()
-    yield server
-    await server.stop()
-
-
 def service(db: Database, url: str | None = None, **kw: Any) -> StatusService:
     fetcher = (
         FeedFetcher(url, timeout=kw.pop("timeout", 5.0), backoff=0.01, max_bytes=kw.pop("max_bytes", 16 << 20))

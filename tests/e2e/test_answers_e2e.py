@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
-import pytest
-
 from bot.sandbox import Message
 from bot.sandbox import permissions as P
 from tests.e2e.conftest import StartBot, World
@@ -184,14 +180,6 @@ async def test_feedback_buttons_keep_working_after_a_restart(world: World, start
         int(buttons(reply)["Helpful"].split(":")[1])
     )
     assert record is not None and record.feedback == "not_helpful"
-
-
-@pytest.fixture
-async def fake_llm() -> AsyncIterator[FakeOpenAI]:
-    server = FakeOpenAI()
-    await server.start()
-    yield server
-    await server.stop()
 
 
 async def test_llm_answers_through_discord_never_ping_or_leak(

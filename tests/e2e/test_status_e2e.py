@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
 from typing import Any
 
-import pytest
 from sqlalchemy import select
 
 from bot.core.models import Outbox
@@ -17,14 +15,6 @@ from tests.e2e.test_answers_e2e import buttons
 from tests.fakes.feed_server import FeedResponse, FeedServer
 
 IMEI = "490154203237518"
-
-
-@pytest.fixture
-async def feed() -> AsyncIterator[FeedServer]:
-    server = FeedServer()
-    await server.start()
-    yield server
-    await server.stop()
 
 
 def feed_settings(feed: FeedServer, **extra: Any) -> dict[str, Any]:

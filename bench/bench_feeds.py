@@ -19,7 +19,7 @@ sys.path.insert(0, str(REPO))
 
 from bot.core.feeds import parse_feed  # noqa: E402
 
-FIXTURES = REPO / ".." / "shared" / "fixtures" / "status-feeds"
+FIXTURES = REPO / "tests" / "fixtures" / "status-feeds"
 NOW = datetime(2025, 7, 16, tzinfo=UTC)
 
 

@@ -23,7 +23,7 @@ from tests.conftest import TEST_KEY
 from tests.fakes.feed_server import FeedResponse, FeedServer
 
 ROOT = Path(__file__).resolve().parents[2]
-FIXTURES = ROOT.parent / "shared" / "fixtures" / "status-feeds"
+FIXTURES = ROOT / "tests" / "fixtures" / "status-feeds"
 GITHUB_SUMMARY = (FIXTURES / "statuspage_github_summary_2022-11-25_active-incident.json").read_bytes()
 ATOM_BEFORE = (FIXTURES / "githubstatus_history_2025-07-14_before-edit.atom").read_bytes()
 ATOM_AFTER = (FIXTURES / "githubstatus_history_2025-07-15_after-edit.atom").read_bytes()

@@ -1,4 +1,4 @@
-"""Shared constants for the feed-parser tests. Real fixtures live in shared/ beside the checkout."""
+"""Shared constants for the feed-parser tests. Real captures live in tests/fixtures/status-feeds/."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[3]
-FIXTURES = REPO / ".." / "shared" / "fixtures" / "status-feeds"
-DATA = Path(__file__).resolve().parent / "data"
+FIXTURES = REPO / "tests" / "fixtures" / "status-feeds"
+DATA = REPO / "tests" / "fixtures" / "synthetic"
 SAMPLE_RECOVERY = REPO / "prompts" / "sample-status" / "recovery.json"
 SCHEMA = REPO / "docs" / "recovery-feed.schema.json"
 NOW = datetime(2025, 7, 16, 12, 0, tzinfo=UTC)
@@ -21,7 +21,7 @@ EDITED_ENTRY = "tag:www.githubstatus.com,2005:Incident/25724106"
 def fixture(name: str) -> bytes:
     path = FIXTURES / name
     if not path.is_file():
-        pytest.fail(f"fixture {path} missing: shared/ must sit beside the checkout")
+        pytest.fail(f"fixture {path} is missing from the repository")
     return path.read_bytes()
 
 

@@ -13,7 +13,8 @@ from bot.core.conversations import ConversationStore
 from bot.core.db import Database
 from bot.core.models import Ticket, utcnow
 from bot.core.registry import DeviceRegistry
-from bot.core.safety import neutralize_mentions, redact_device_ids
+from bot.core.text.mentions import neutralize_mentions
+from bot.core.text.scanner import redact_device_ids
 
 log = logging.getLogger(__name__)
 

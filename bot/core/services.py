@@ -13,12 +13,14 @@ from bot.core.answering import Answerer
 from bot.core.conversations import ConversationStore
 from bot.core.crypto import DeviceCipher
 from bot.core.db import Database
+from bot.core.errors import KnowledgeError
 from bot.core.feeds.fetch import FeedFetcher
 from bot.core.handover import HandoverService
-from bot.core.knowledge import KnowledgeBase, KnowledgeError, Prompts, load_prompts
+from bot.core.knowledge import KnowledgeBase
 from bot.core.llm import LLMClient
 from bot.core.notifications import DmChannels
 from bot.core.privacy import PrivacyService
+from bot.core.prompts import Prompts, load_prompts
 from bot.core.registry import DeviceRegistry
 from bot.core.staff import AuditLog, Broadcasts, FaqStore
 from bot.core.status import StatusService

@@ -17,7 +17,7 @@ from bot.core.errors import UserFacingError
 from bot.core.knowledge import FaqEntry, KnowledgeBase
 from bot.core.models import AuditEntry, Broadcast, Device, FaqEdit, Outbox, Subscription, utcnow
 from bot.core.notifications import enqueue, outbox_counts, outbox_row, text_post
-from bot.core.safety import redact_device_ids
+from bot.core.text.scanner import redact_device_ids
 
 log = logging.getLogger(__name__)
 

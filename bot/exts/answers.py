@@ -14,7 +14,7 @@ from discord.ext import commands
 
 from bot.core.answering import Answer, Question
 from bot.core.errors import UserFacingError
-from bot.core.safety import find_device_ids
+from bot.core.text.scanner import find_device_ids
 from bot.exts.errors import GENERIC
 from bot.exts.handover import hand_over
 from bot.ui.admin_views import is_staff

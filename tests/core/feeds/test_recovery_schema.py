@@ -12,8 +12,8 @@ import pytest
 
 from bot.core.feeds import FeedError, parse_feed
 from bot.core.feeds import recovery as rec
-from bot.core.feeds.types import DATA_STATES, DEVICE_STATES
-from tests.core.feeds.feed_helpers import NOW, SAMPLE_RECOVERY, SCHEMA
+from bot.core.feeds.models import DATA_STATES, DEVICE_STATES
+from tests.helpers import NOW, SAMPLE_RECOVERY, SCHEMA
 
 _TYPES: dict[str, Any] = {
     "object": dict, "array": list, "string": str, "null": type(None), "boolean": bool,

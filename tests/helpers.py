@@ -1,4 +1,8 @@
-"""Shared constants for the feed-parser tests. Real captures live in tests/fixtures/status-feeds/."""
+"""Helpers shared by several test modules (test modules never import one another).
+
+Status feeds: the feed-parser tests' clock, inputs and fixture reader. Real captures live in
+tests/fixtures/status-feeds/, synthetic ones in tests/fixtures/synthetic/.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +11,9 @@ from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[3]
+# ------------------------------------------------------------------------------ status feeds
+
+REPO = Path(__file__).resolve().parents[1]
 FIXTURES = REPO / "tests" / "fixtures" / "status-feeds"
 DATA = REPO / "tests" / "fixtures" / "synthetic"
 SAMPLE_RECOVERY = REPO / "prompts" / "sample-status" / "recovery.json"

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from bot.core.feeds import FeedError, parse_feed
-from tests.core.feeds.feed_helpers import NOW, SAMPLE_RECOVERY, utc
+from tests.helpers import NOW, SAMPLE_RECOVERY, utc
 
 
 def _sample() -> dict[str, Any]:

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import pytest
 
 from bot.core.feeds import FeedError, FeedSnapshot, FeedUpdate, parse_feed
-from tests.core.feeds.feed_helpers import AFTER_EDIT, BEFORE_EDIT, DATA, EDITED_ENTRY, NOW, fixture, utc
+from tests.helpers import AFTER_EDIT, BEFORE_EDIT, DATA, EDITED_ENTRY, NOW, fixture, utc
 
 
 def _updates(snap: FeedSnapshot) -> dict[str, FeedUpdate]:

@@ -9,7 +9,7 @@ from datetime import UTC
 import pytest
 
 from bot.core.feeds import FeedError, parse_feed
-from tests.core.feeds.feed_helpers import NOW, fixture, utc
+from tests.helpers import NOW, fixture, utc
 
 GITHUB = "statuspage_github_summary_2022-11-25_active-incident.json"
 DISCORD_INCIDENTS = "discordstatus_incidents_2022-02-15.json"

@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.core.feeds import FeedError, detect_format, parse_feed
-from tests.core.feeds.feed_helpers import BEFORE_EDIT, DATA, FIXTURES, NOW, SAMPLE_RECOVERY, fixture
+from tests.helpers import BEFORE_EDIT, DATA, FIXTURES, NOW, SAMPLE_RECOVERY, fixture
 
 GITHUB = "statuspage_github_summary_2022-11-25_active-incident.json"
 EXPECTED_FORMATS = {".json": "statuspage", ".atom": "atom"}

@@ -1,23 +1,18 @@
-"""Buttons that keep working after a restart: their custom_id carries everything they need."""
+"""The buttons under an answer: "Helpful", "Not helpful", and (when the bot could not help) "Talk to a person".
+
+They keep working after a restart: the custom_id carries everything the callback needs.
+"""
 
 from __future__ import annotations
 
-import logging
 import re
-from typing import TYPE_CHECKING, Any, cast
+from typing import Any
 
 import discord
 
+from bot.exts.checks import bot_of
+from bot.exts.handover import HumanButton
 from bot.ui.replies import reply_interaction
-
-if TYPE_CHECKING:
-    from bot.bot import SupportBot
-
-log = logging.getLogger(__name__)
-
-
-def _bot(interaction: discord.Interaction) -> SupportBot:
-    return cast("SupportBot", interaction.client)
 
 
 class FeedbackButton(
@@ -42,7 +37,7 @@ class FeedbackButton(
         return cls(int(match["answer"]), match["v"])
 
     async def callback(self, interaction: discord.Interaction) -> None:
-        bot = _bot(interaction)
+        bot = bot_of(interaction)
         value = "helpful" if self.value == "h" else "not_helpful"
         stored = await bot.services.conversations.feedback(self.answer_id, interaction.user.id, value)
         if not stored:
@@ -58,27 +53,6 @@ class FeedbackButton(
         )
 
 
-class HumanButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"human:(?P<reason>[a-z_]{1,16})"):
-    def __init__(self, reason: str = "asked") -> None:
-        super().__init__(
-            discord.ui.Button(label="Talk to a person", style=discord.ButtonStyle.primary, custom_id=f"human:{reason}")
-        )
-        self.reason = reason
-
-    @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str]
-    ) -> HumanButton:
-        return cls(match["reason"])
-
-    async def callback(self, interaction: discord.Interaction) -> None:
-        from bot.exts.handover import hand_over
-
-        await interaction.response.defer(ephemeral=True, thinking=True)
-        text = await hand_over(_bot(interaction), interaction.user, self.reason)
-        await reply_interaction(interaction, text)
-
-
 def answer_view(answer_id: int | None, *, offer_human: bool) -> discord.ui.View | None:
     if answer_id is None:
         return None
@@ -88,6 +62,3 @@ def answer_view(answer_id: int | None, *, offer_human: bool) -> discord.ui.View 
     if offer_human:
         view.add_item(HumanButton("unanswered"))
     return view
-
-
-PERSISTENT_ITEMS: tuple[type[discord.ui.DynamicItem[Any]], ...] = (FeedbackButton, HumanButton)

@@ -1,149 +1,20 @@
-"""Staff tools: the audit log, runtime FAQ edits, and broadcasts through the outbox."""
+"""Broadcasts: one message to every subscriber or every device owner, queued once through the outbox."""
 
 from __future__ import annotations
 
-import json
-import logging
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select, update
 from sqlmodel import col
 
-from bot.core.conversations import ConversationStore
 from bot.core.db import Database
 from bot.core.errors import UserFacingError
-from bot.core.knowledge import FaqEntry, KnowledgeBase
-from bot.core.models import AuditEntry, Broadcast, Device, FaqEdit, Outbox, Subscription, utcnow
+from bot.core.models import Broadcast, Device, Outbox, Subscription, utcnow
 from bot.core.notifications import enqueue, outbox_counts, outbox_row, text_post
-from bot.core.text.scanner import redact_device_ids
-
-log = logging.getLogger(__name__)
 
 AUDIENCES = {"subscribers": "everyone subscribed to status updates", "devices": "everyone with a registered device"}
 BROADCAST_MAX = 1800
-
-
-def _masked(value: Any) -> Any:
-    """Audit arguments with every device ID masked (a staff member's own typing included)."""
-    if isinstance(value, str):
-        from bot.core.devices import InvalidDeviceId, parse_device_id
-
-        try:
-            return parse_device_id(value).masked if len(value) <= 64 else redact_device_ids(value)
-        except InvalidDeviceId:
-            return redact_device_ids(value)[:500]
-    if isinstance(value, dict):
-        return {k: _masked(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_masked(v) for v in value]
-    return value
-
-
-@dataclass(frozen=True, slots=True)
-class AuditView:
-    created_at: datetime
-    actor: str
-    action: str
-    subject: str | None
-    args: dict[str, Any]
-
-
-class AuditLog:
-    def __init__(self, db: Database) -> None:
-        self.db = db
-
-    async def record(self, actor_id: int | None, action: str, subject_id: int | None = None, **args: Any) -> None:
-        async with self.db.transaction() as session:
-            session.add(
-                AuditEntry(
-                    actor_id=actor_id,
-                    action=action[:40],
-                    subject_id=subject_id,
-                    args=json.dumps(_masked(args), default=str)[:4000],
-                )
-            )
-
-    async def latest(self, limit: int = 20) -> list[AuditView]:
-        async with self.db.sessions() as session:
-            rows = await session.scalars(select(AuditEntry).order_by(col(AuditEntry.id).desc()).limit(limit))
-            return [
-                AuditView(
-                    r.created_at,
-                    f"<@{r.actor_id}>" if r.actor_id else ("erased user" if r.actor_hash else "command line"),
-                    r.action,
-                    f"<@{r.subject_id}>" if r.subject_id else ("erased customer" if r.subject_hash else None),
-                    json.loads(r.args or "{}"),
-                )
-                for r in rows
-            ]
-
-
-class FaqStore:
-    """Staff FAQ edits kept in the database and applied on top of the files."""
-
-    def __init__(self, db: Database, knowledge: KnowledgeBase, conversations: ConversationStore) -> None:
-        self.db = db
-        self.knowledge = knowledge
-        self.conversations = conversations
-
-    async def load(self) -> int:
-        """Apply stored edits to the knowledge base (at start); returns how many there were."""
-        async with self.db.sessions() as session:
-            edits = list(await session.scalars(select(FaqEdit)))
-        for e in edits:
-            try:
-                if e.removed:
-                    if self.knowledge.get(e.key):
-                        self.knowledge.remove(e.key)
-                elif self.knowledge.get(e.key):
-                    self.knowledge.replace(e.key, question=e.question, answer=e.answer, keywords=_kw(e.keywords))
-                else:
-                    self.knowledge.add(e.question, e.answer, _kw(e.keywords))
-            except ValueError as exc:
-                log.warning("stored FAQ edit %s no longer applies: %s", e.key, exc)
-        return len(edits)
-
-    async def _save(self, entry: FaqEntry | None, key: str, staff_id: int, *, removed: bool = False) -> None:
-        async with self.db.transaction() as session:
-            row = await session.get(FaqEdit, key) or FaqEdit(key=key)
-            row.question = entry.question if entry else ""
-            row.answer = entry.answer if entry else ""
-            row.keywords = ",".join(entry.keywords) if entry else ""
-            row.removed = removed
-            row.updated_by = staff_id
-            row.updated_at = utcnow()
-            session.add(row)
-        # answers built on the old text must not be served again
-        await self.conversations.invalidate_cache({key})
-
-    async def add(self, staff_id: int, question: str, answer: str, keywords: list[str]) -> FaqEntry:
-        entry = self.knowledge.add(question, answer, keywords)
-        await self._save(entry, entry.key, staff_id)
-        return entry
-
-    async def edit(
-        self, staff_id: int, key: str, *, question: str | None, answer: str | None, keywords: list[str] | None
-    ) -> FaqEntry:
-        entry = self.knowledge.replace(key, question=question, answer=answer, keywords=keywords)
-        await self._save(entry, key, staff_id)
-        return entry
-
-    async def remove(self, staff_id: int, key: str) -> FaqEntry:
-        old = self.knowledge.remove(key)
-        await self._save(None, key, staff_id, removed=True)
-        return old
-
-    async def reload(self) -> int:
-        """Re-read the files (staff edits stay on top); every cached answer is dropped."""
-        self.knowledge.reload()
-        await self.conversations.invalidate_cache(None)
-        return len(self.knowledge)
-
-
-def _kw(text: str) -> list[str]:
-    return [k.strip() for k in text.split(",") if k.strip()]
 
 
 @dataclass(frozen=True, slots=True)

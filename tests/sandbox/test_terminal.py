@@ -422,7 +422,7 @@ async def test_ephemeral_marker_is_for_its_user_only(term: Script, server: Sandb
     assert "SandboxBot [only you]:" in await term.expect("\n--\n")
     term.send(":as jordan")
     await term.prompt("jordan @ #support")
-    assert term.chat._concerns_me(alex_only) is False
+    assert term.chat.feed.concerns_me(alex_only) is False
     term.send(":history")
     await term.expect("no messages in #support yet")
     await term.quit()

@@ -71,6 +71,7 @@ class Settings(BaseSettings):
     status_feed_url: str | None = None
     status_feed_format: Literal["auto", "statuspage", "rss", "atom", "recovery"] = "auto"
     status_poll_seconds: float = Field(default=60.0, ge=1.0, le=86400.0)
+    sandbox_step_seconds: float = Field(default=60.0, ge=1.0, le=86400.0)
 
     status_summary_every: str = "6h"
     feed_alert_after_failures: int = Field(default=3, ge=1, le=1000)
@@ -186,6 +187,7 @@ HINTS: dict[str, str] = {
     "status_feed_url": "put an http(s) URL or a local file path of the status feed",
     "status_feed_format": "put one of: " + ", ".join(FEED_FORMATS),
     "status_poll_seconds": "put a number of seconds between 1 and 86400",
+    "sandbox_step_seconds": "put a number of seconds between 1 and 86400",
     "status_summary_every": (
         "put an interval like 6h or 90m, a five-field cron expression like '0 */6 * * *', or off"
     ),

@@ -18,6 +18,7 @@ from bot.demo_feed import DemoTimeline
 from bot.runner import create_bot
 from bot.sandbox import SandboxServer
 from bot.sandbox.demo import build_demo_world
+from bot.sandbox.history import load_history, save_history
 from bot.sandbox.terminal import TerminalChat
 
 log = logging.getLogger(__name__)
@@ -40,6 +41,16 @@ async def _keep_moving(timeline: DemoTimeline) -> None:
         await asyncio.sleep(min(timeline.step.total_seconds() / 4, 5.0))
 
 
+async def _keep_saving(server: SandboxServer, path: Path) -> None:
+    """Save the channel history now and then, so even a killed sandbox keeps most of it."""
+    while True:
+        await asyncio.sleep(10)
+        try:
+            save_history(server.world, path)
+        except OSError as exc:
+            log.warning("could not save the sandbox history: %s", exc)
+
+
 def _say(text: str) -> None:
     print(text, flush=True)
 
@@ -51,8 +62,12 @@ async def run_sandbox(settings: Settings, data_dir: Path) -> int:
     services = None
     timeline: DemoTimeline | None = None
     moving: asyncio.Task[None] | None = None
+    saving: asyncio.Task[None] | None = None
+    history = data_dir / "sandbox-history.json"
     try:
         world = await build_demo_world(server.driver)
+        restored = load_history(server.world, history)  # the same world as last time: its messages come back
+        saving = asyncio.create_task(_keep_saving(server, history), name="sandbox-history")
         overrides: dict[str, object] = {k.lower(): v for k, v in world.settings_env().items()}
         # a sandbox never touches the operator's real database
         overrides["database_url"] = f"sqlite+aiosqlite:///{data_dir}/sandbox.db"
@@ -82,6 +97,8 @@ async def run_sandbox(settings: Settings, data_dir: Path) -> int:
         _say(
             f"Sandbox ready: {world.guild.name}, the bot is online. Data is kept in {data_dir}/ (logs in sandbox.log)."
         )
+        if restored:
+            _say(f"{restored} messages from your last session are back in their channels.")
         if timeline is not None and timeline.next_at() is not None:
             _say(
                 f"The sample incident moves on every {settings.sandbox_step_seconds:g} seconds: watch #status. "
@@ -97,8 +114,11 @@ async def run_sandbox(settings: Settings, data_dir: Path) -> int:
         _say("Bye! Your sandbox data is kept for next time.")
         return 0
     finally:
-        if moving is not None:
-            moving.cancel()
+        for task in (moving, saving):
+            if task is not None:
+                task.cancel()
+        with contextlib.suppress(OSError):
+            save_history(server.world, history)
         if bot is not None:
             with contextlib.suppress(Exception):
                 await bot.close()

@@ -7,7 +7,7 @@ promises like `another update by 20:15 UTC` or `next update in 2 hours`.
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from bot.core.feeds.models import DataProgress, DataState
 from bot.core.feeds.time import tz_offset, zone_offset
@@ -153,3 +153,26 @@ def _clock_time(match: re.Match[str], published_at: datetime) -> datetime | None
 
 
 _GENERIC = frozenset({"PT", "MT", "CT", "ET"})
+
+
+def parse_promise(text: str, now: datetime) -> datetime | None:
+    """What staff typed as the next update time: `20:15 UTC`, `2:30 PM PT`, `in 2 hours`,
+    `2025-07-16 20:15 UTC` or an ISO 8601 time; None for an empty field. Raises ValueError when
+    the text is not a time we can read (a form should say so rather than drop the promise)."""
+    text = " ".join(text.split())
+    if not text:
+        return None
+    try:
+        parsed = datetime.fromisoformat(text.replace(" UTC", "+00:00").replace("Z", "+00:00"))
+    except ValueError:
+        parsed = None
+    if parsed is not None:
+        if parsed.tzinfo is None:
+            raise ValueError(f"{text!r} has no time zone; add UTC (or another zone)")
+        return parsed.astimezone(UTC)
+    lowered = text.lower()
+    phrase = lowered if lowered.startswith(("in ", "within ")) else f"by {text}"
+    found = next_update_from_text(f"Next update {phrase}", now)
+    if found is None:
+        raise ValueError(f"{text!r} is not a time: write e.g. 20:15 UTC, 2:30 PM PT or in 2 hours")
+    return found

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import pytest
 
 from bot.core.feeds.models import DataProgress
-from bot.core.feeds.prose import next_update_from_text, progress_from_text
+from bot.core.feeds.prose import next_update_from_text, parse_promise, progress_from_text
 
 PUBLISHED = datetime(2025, 7, 16, 19, 0, tzinfo=UTC)
 
@@ -70,3 +70,26 @@ def test_next_update_from_text() -> None:
 def test_next_update_phrasings(text: str, expected: str | None) -> None:
     found = next_update_from_text(text, PUBLISHED)
     assert found == (datetime.fromisoformat(expected.replace("Z", "+00:00")) if expected else None)
+
+
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [
+        ("20:15 UTC", "2025-07-16T20:15Z"),
+        ("2:30 PM PT", "2025-07-16T21:30Z"),
+        ("in 2 hours", "2025-07-16T21:00Z"),
+        ("within 30 minutes", "2025-07-16T19:30Z"),
+        ("2025-07-17 09:00 UTC", "2025-07-17T09:00Z"),
+        ("2025-07-17T09:00:00+02:00", "2025-07-17T07:00Z"),
+        ("  ", None),
+    ],
+)
+def test_parse_promise_reads_what_staff_type(typed: str, expected: str | None) -> None:
+    found = parse_promise(typed, PUBLISHED)
+    assert found == (datetime.fromisoformat(expected.replace("Z", "+00:00")) if expected else None)
+
+
+@pytest.mark.parametrize("typed", ["soon", "20:15", "2025-07-17 09:00", "tomorrow morning"])
+def test_parse_promise_refuses_what_it_cannot_read(typed: str) -> None:
+    with pytest.raises(ValueError, match="time"):
+        parse_promise(typed, PUBLISHED)

@@ -6,6 +6,7 @@ from bot.sandbox import Message
 from bot.sandbox import permissions as P
 from tests.e2e.conftest import StartBot, World
 from tests.fakes.openai_server import FakeOpenAI, Scripted
+from tests.sandbox.conftest import BotRunner
 
 IMEI = "490154203237518"
 OTHER_IMEI = "356938035643809"
@@ -221,6 +222,35 @@ async def test_a_burst_of_questions_is_answered_within_discords_rate_limits(
     # discord.py waits on X-RateLimit-Remaining: 0, so at most one 429 per bucket, if any
     assert d.rate_limit_hits["message-create"] <= 1
     assert d.rate_limit_hits["global"] == 0
+
+
+async def dm_burst(world: World, runner: BotRunner, customers: int) -> None:
+    d = world.driver
+    users = [d.create_user(f"dm-customer{i}") for i in range(customers)]
+    for u in users:
+        await d.add_member(world.guild, u)
+    for u in users:
+        await d.user_says(u, "dm", "is my data lost?")
+    await runner.wait(
+        d.sleep_until(lambda: all(d.bot_messages(d.dm_channel(u)) for u in users), timeout=30), timeout=35
+    )
+    assert all(len(d.bot_messages(d.dm_channel(u))) == 1 for u in users)
+
+
+async def test_a_burst_of_dm_answers_never_meets_discords_global_limit(world: World, start_bot: StartBot) -> None:
+    # 20 answers to 20 DM channels: no route waits for another, only the bot's pacing keeps them under the limit
+    world.server.ratelimiter.global_limit = 5
+    runner = await start_bot(discord_global_rate_limit=5, questions_per_minute=100)
+    await dm_burst(world, runner, 20)
+    assert world.driver.rate_limit_hits["global"] == 0
+
+
+async def test_without_pacing_the_same_burst_meets_the_global_limit(world: World, start_bot: StartBot) -> None:
+    # the control: the sandbox enforces the limit, so the test above could see a 429
+    world.server.ratelimiter.global_limit = 5
+    runner = await start_bot(discord_global_rate_limit=0, questions_per_minute=100)
+    await dm_burst(world, runner, 20)
+    assert world.driver.rate_limit_hits["global"] > 0
 
 
 async def test_the_bot_resumes_after_a_gateway_reconnect(world: World, start_bot: StartBot) -> None:

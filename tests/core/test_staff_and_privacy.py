@@ -10,6 +10,7 @@ from sqlalchemy import func, select, text
 
 from bot.config import Settings
 from bot.core.answering import Question
+from bot.core.errors import UserFacingError
 from bot.core.feeds import parse_feed
 from bot.core.models import DeviceState, Outbox
 from bot.core.services import Services, build_services
@@ -163,9 +164,9 @@ async def test_broadcast_confirmed_twice_sends_once_and_can_be_cancelled(service
     assert dms == 3
     cancelled = await services.broadcasts.cancel(draft.id)
     assert cancelled.status == "cancelled" and cancelled.counts == {"cancelled": 3}
-    with pytest.raises(Exception, match="at most"):
+    with pytest.raises(UserFacingError, match="at most"):
         await services.broadcasts.draft(9, "devices", "x" * 4000)
-    with pytest.raises(Exception, match="Unknown audience"):
+    with pytest.raises(UserFacingError, match="Unknown audience"):
         await services.broadcasts.draft(9, "everyone", "hi")
 
 

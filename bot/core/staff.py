@@ -16,7 +16,8 @@ from bot.core.db import Database
 from bot.core.errors import UserFacingError
 from bot.core.knowledge import FaqEntry, KnowledgeBase
 from bot.core.models import AuditEntry, Broadcast, Device, FaqEdit, Outbox, Subscription, utcnow
-from bot.core.notifications import enqueue, outbox_counts, outbox_row, text_post
+from bot.core.outbox.notices import BroadcastDm
+from bot.core.outbox.rows import enqueue, outbox_counts, outbox_row, text_post
 from bot.core.safety import redact_device_ids
 
 log = logging.getLogger(__name__)
@@ -206,7 +207,7 @@ class Broadcasts:
                     "dm",
                     cid,
                     f"bc:{b.id}:{cid}",
-                    {"kind": "broadcast", "content": b.text},
+                    BroadcastDm(content=b.text),
                     customer_id=cid,
                     broadcast_id=b.id,
                 )

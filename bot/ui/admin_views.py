@@ -10,8 +10,8 @@ from typing import TYPE_CHECKING, Any, cast
 
 import discord
 
-from bot.core.status import Kv
-from bot.ui.embeds import status_embed
+from bot.core.kv import Kv
+from bot.ui.notices import status_embed
 from bot.ui.replies import reply_interaction
 
 if TYPE_CHECKING:

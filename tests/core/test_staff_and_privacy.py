@@ -15,7 +15,7 @@ from bot.core.models import DeviceState, Outbox
 from bot.core.services import Services, build_services
 from bot.core.stats import Series, compute, hourly, render_chart
 from tests.conftest import TEST_KEY
-from tests.core.test_status import recovery_feed, upd
+from tests.helpers import recovery_feed, upd
 
 ROOT = Path(__file__).resolve().parents[2]
 IMEI = "490154203237518"

@@ -50,3 +50,20 @@ async def test_a_feed_that_recovers_with_nothing_new_still_tells_staff(db: Datab
 async def test_health_without_a_feed(db: Database) -> None:
     health = await status_service(db).health()
     assert not health.configured and not health.paused and health.failures == 0 and health.last_good_at is None
+
+
+async def test_the_working_again_message_wakes_the_worker_even_when_the_feed_brings_nothing_new(
+    db: Database, feed: FeedServer
+) -> None:
+    feed.serve(recovery_feed([upd("a", 8, "One.")]))
+    wakeup = Wakeup()
+    svc = status_service(db, feed.url, alert_after=1, wakeup=wakeup)
+    assert (await svc.poll()).ok
+    feed.current = FeedResponse(status=503)
+    assert not (await svc.poll()).ok
+    wakeup.clear()
+    feed.serve(recovery_feed([upd("a", 8, "One.")], [], cursor="c1"))  # new bytes, no new update
+    r = await svc.poll()
+    assert r.ok and not r.not_modified and r.notices == 0
+    assert wakeup.is_set()
+    assert "working again" in (await outbox_rows(db, "post"))[-1].payload

@@ -58,6 +58,7 @@ async def test_the_snapshot_is_read_again_only_after_a_change_or_a_few_seconds(d
     clock.now += timedelta(seconds=6)
     first = await snapshots.snapshot()
     assert first is not None and "One." in first.text
+    assert await svc.snapshot() == first  # now cached by the service too
     await svc.ingest(parse_feed(recovery_feed([upd("a", 8, "One."), upd("b", 9, "Two.")]), "recovery"))
     newer = await svc.snapshot()  # the service that ingested reads again at once
     assert newer is not None and "Two." in newer.text and newer.version != first.version

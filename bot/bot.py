@@ -13,7 +13,9 @@ from bot.config import Settings
 from bot.core.outbox.worker import OutboxWorker
 from bot.core.scheduler import build_scheduler
 from bot.core.services import Services
+from bot.exts.components import PERSISTENT_ITEMS
 from bot.exts.delivery import DiscordSender
+from bot.exts.status import subscribe_view
 from bot.pacing import GlobalPacer, pace
 
 log = logging.getLogger(__name__)
@@ -62,14 +64,9 @@ class SupportBot(commands.Bot):
         self.scheduler: AsyncIOScheduler | None = None
 
     async def setup_hook(self) -> None:
-        from bot.exts.privacy import DeleteButton
-        from bot.exts.status import SubscribeButton, subscribe_view
-        from bot.ui.admin_views import ADMIN_ITEMS
-        from bot.ui.views import PERSISTENT_ITEMS
-
         for ext in EXTENSIONS:
             await self.load_extension(ext)
-        self.add_dynamic_items(*PERSISTENT_ITEMS, SubscribeButton, DeleteButton, *ADMIN_ITEMS)
+        self.add_dynamic_items(*PERSISTENT_ITEMS)
         await self.sync_commands()
         services = self.services
         await services.status.snapshot()  # warm: the first burst of questions must not queue for it

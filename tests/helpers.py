@@ -1,18 +1,23 @@
-"""Shared test helpers: status feeds to serve, a fake clock, outbox inspection, a recording Sender.
+"""Helpers shared by several test modules (test modules never import one another).
 
-Test modules import from here (or use fixtures), never from each other.
+Status feeds: the feed-parser tests' clock, inputs and fixture reader. Real captures live in
+tests/fixtures/status-feeds/, synthetic ones in tests/fixtures/synthetic/.
+Discord and data: buttons on a message, PNG sizes, rows still naming a customer, recovery feeds.
+Status and outbox: a fake clock, the status service as the bot builds it, outbox rows, a recording Sender.
 """
 
 from __future__ import annotations
 
 import json
+import struct
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select
+import pytest
+from sqlalchemy import select, text
 from sqlmodel import col
 
 from bot.core.crypto import DeviceCipher
@@ -23,10 +28,73 @@ from bot.core.outbox.delivery import OutboxItem, Unreachable
 from bot.core.status.service import StatusService
 from tests.conftest import TEST_KEY
 
-ROOT = Path(__file__).resolve().parents[1]
-STATUS_FEEDS = ROOT / "tests" / "fixtures" / "status-feeds"
-STATUS_CH, STAFF_CH = 111, 222
+if TYPE_CHECKING:
+    from bot.core.services import Services
+    from bot.sandbox import Message
+
+# ------------------------------------------------------------------------------ status feeds
+
+REPO = Path(__file__).resolve().parents[1]
+FIXTURES = REPO / "tests" / "fixtures" / "status-feeds"
+DATA = REPO / "tests" / "fixtures" / "synthetic"
+SAMPLE_RECOVERY = REPO / "prompts" / "sample-status" / "recovery.json"
+SCHEMA = REPO / "docs" / "recovery-feed.schema.json"
+NOW = datetime(2025, 7, 16, 12, 0, tzinfo=UTC)
+BEFORE_EDIT = "githubstatus_history_2025-07-14_before-edit.atom"
+AFTER_EDIT = "githubstatus_history_2025-07-15_after-edit.atom"
+EDITED_ENTRY = "tag:www.githubstatus.com,2005:Incident/25724106"
+
+
+def fixture(name: str) -> bytes:
+    path = FIXTURES / name
+    if not path.is_file():
+        pytest.fail(f"fixture {path} is missing from the repository")
+    return path.read_bytes()
+
+
+def utc(text: str) -> datetime:
+    return datetime.fromisoformat(text).astimezone(UTC)
+
+
+# ------------------------------------------------------------------------------ discord and data
+
 IMEI = "490154203237518"
+
+
+def buttons(message: Message) -> dict[str, str]:
+    """label -> custom_id of every button on a message."""
+    out = {}
+    for row in message.components:
+        for c in row.get("components", []):
+            if c.get("type") == 2 and "custom_id" in c:
+                out[c["label"]] = c["custom_id"]
+    return out
+
+
+def png_size(data: bytes) -> tuple[int, int]:
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    assert data[12:16] == b"IHDR"
+    return struct.unpack(">II", data[16:24])
+
+
+async def every_row_naming(services: Services, customer_id: int) -> list[tuple[str, str]]:
+    """Every (table, column) in the whole SQLite database that still holds this customer's id or IMEI."""
+    found = []
+    async with services.db.engine.connect() as conn:
+        tables = [r[0] for r in await conn.execute(text("SELECT name FROM sqlite_master WHERE type='table'"))]
+        for table in tables:
+            cols = [r[1] for r in await conn.execute(text(f'PRAGMA table_info("{table}")'))]
+            for c in cols:
+                n = await conn.scalar(
+                    text(
+                        f'SELECT count(*) FROM "{table}" '
+                        f'WHERE CAST("{c}" AS TEXT) LIKE :a OR CAST("{c}" AS TEXT) LIKE :b'
+                    ),
+                    {"a": f"%{customer_id}%", "b": f"%{IMEI[-6:]}%"},
+                )
+                if n:
+                    found.append((table, c))
+    return found
 
 
 def recovery_feed(
@@ -35,7 +103,7 @@ def recovery_feed(
     cursor: str | None = None,
     state: str = "recovering",
 ) -> bytes:
-    """A recovery-format feed with one incident holding `updates`, and optionally a page of device states."""
+    """A status feed in the "recovery" format: one incident with these updates, and device states."""
     doc: dict[str, Any] = {
         "version": 1,
         "generated_at": "2026-11-28T12:00:00Z",
@@ -57,8 +125,12 @@ def recovery_feed(
 
 
 def upd(uid: str, hour: int, body: str, state: str = "recovering", **extra: Any) -> dict[str, Any]:
-    """One update of the recovery feed's incident, published on 28 Nov 2026 at `hour`:00 UTC."""
     return {"id": uid, "state": state, "body": body, "published_at": f"2026-11-28T{hour:02d}:00:00Z", **extra}
+
+
+# ------------------------------------------------------------------------------ status and outbox
+
+STATUS_CH, STAFF_CH = 111, 222
 
 
 class Clock:

@@ -12,15 +12,20 @@ from bot.core.answering import Answerer, StatusProvider
 from bot.core.conversations import ConversationStore
 from bot.core.crypto import DeviceCipher
 from bot.core.db import Database
+from bot.core.errors import KnowledgeError
 from bot.core.feeds.fetch import FeedFetcher
-from bot.core.handover import HandoverService
-from bot.core.knowledge import KnowledgeBase, KnowledgeError, Prompts, load_prompts
+from bot.core.knowledge import KnowledgeBase
 from bot.core.llm import LLMClient
 from bot.core.outbox.dm_channels import DmChannels
 from bot.core.outbox.wakeup import Wakeup
 from bot.core.privacy import PrivacyService
+from bot.core.prompts import Prompts, load_prompts
 from bot.core.registry import DeviceRegistry
-from bot.core.staff import AuditLog, Broadcasts, FaqStore
+from bot.core.staff.audit import AuditLog
+from bot.core.staff.broadcasts import Broadcasts
+from bot.core.staff.drafts import StatusDrafts
+from bot.core.staff.faq import FaqStore
+from bot.core.staff.tickets import HandoverService
 from bot.core.status.service import StatusService
 
 log = logging.getLogger(__name__)
@@ -120,6 +125,7 @@ class Services:
     audit: AuditLog
     faq: FaqStore
     broadcasts: Broadcasts
+    drafts: StatusDrafts
     privacy: PrivacyService
     dm_channels: DmChannels
     wakeup: Wakeup  # set by whoever commits outbox rows; the delivery worker waits on it
@@ -186,6 +192,7 @@ async def build_services(settings: Settings, *, device_key: str, migrate: bool =
         audit=AuditLog(db),
         faq=faq,
         broadcasts=Broadcasts(db, staff_channel_id=settings.staff_channel_id, on_queued=wakeup.notify),
+        drafts=StatusDrafts(db),
         privacy=PrivacyService(db, cipher, registry, conversations, dm_channels),
         dm_channels=dm_channels,
         wakeup=wakeup,

@@ -5,9 +5,9 @@ from __future__ import annotations
 import discord
 
 from bot.core.outbox.notices import Progress
-from bot.core.safety import neutralize_mentions
 from bot.core.status.labels import device_state_label, progress_item
 from bot.core.status.recovery import DeviceRecovery
+from bot.core.text.mentions import neutralize_mentions
 
 TITLE, DESCRIPTION, FIELD_NAME, FIELD_VALUE, FOOTER, TOTAL, FIELDS = 256, 4096, 256, 1024, 2048, 6000, 25
 

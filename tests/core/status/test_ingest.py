@@ -11,11 +11,11 @@ from bot.core.db import Database
 from bot.core.feeds import parse_feed
 from bot.core.models import StatusUpdate
 from bot.core.status.ingest import current_keys
-from tests.helpers import STATUS_FEEDS, outbox_rows, recovery_feed, status_service, upd
+from tests.helpers import fixture, outbox_rows, recovery_feed, status_service, upd
 
-GITHUB_SUMMARY = (STATUS_FEEDS / "statuspage_github_summary_2022-11-25_active-incident.json").read_bytes()
-ATOM_BEFORE = (STATUS_FEEDS / "githubstatus_history_2025-07-14_before-edit.atom").read_bytes()
-ATOM_AFTER = (STATUS_FEEDS / "githubstatus_history_2025-07-15_after-edit.atom").read_bytes()
+GITHUB_SUMMARY = fixture("statuspage_github_summary_2022-11-25_active-incident.json")
+ATOM_BEFORE = fixture("githubstatus_history_2025-07-14_before-edit.atom")
+ATOM_AFTER = fixture("githubstatus_history_2025-07-15_after-edit.atom")
 
 
 async def test_first_run_posts_only_the_current_state_then_nothing_twice(db: Database) -> None:

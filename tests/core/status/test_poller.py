@@ -7,9 +7,9 @@ import pytest
 from bot.core.db import Database
 from bot.core.outbox.wakeup import Wakeup
 from tests.fakes.feed_server import FeedResponse, FeedServer
-from tests.helpers import STATUS_FEEDS, Clock, outbox_rows, recovery_feed, status_service, upd
+from tests.helpers import Clock, fixture, outbox_rows, recovery_feed, status_service, upd
 
-GITHUB_SUMMARY = (STATUS_FEEDS / "statuspage_github_summary_2022-11-25_active-incident.json").read_bytes()
+GITHUB_SUMMARY = fixture("statuspage_github_summary_2022-11-25_active-incident.json")
 
 
 async def test_polling_uses_etags_and_the_device_cursor(db: Database, feed: FeedServer) -> None:

@@ -23,7 +23,7 @@ from bot.core.errors import UserFacingError
 from bot.core.llm import LLMClient
 from bot.core.registry import DeviceRegistry
 from bot.core.services import build_answerer, build_llm, load_knowledge
-from bot.core.staff import FaqStore
+from bot.core.staff.faq import FaqStore
 from bot.core.status.snapshot import StatusSnapshots, stale_after
 
 CLI_CUSTOMER = 0  # nobody: no devices, no history

@@ -6,7 +6,7 @@ escapes untrusted feed text and keeps within Discord's limits.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -45,9 +45,7 @@ def utc_text(when: datetime) -> str:
     return f"{when:%d %b %Y, %H:%M UTC}"
 
 
-def status_embed(update: StatusView | Mapping[str, Any]) -> discord.Embed:
-    """A status update. A mapping is read as a StatusView (the staff preview builds one from its draft)."""
-    view = update if isinstance(update, StatusView) else StatusView.model_validate(update)
+def status_embed(view: StatusView) -> discord.Embed:
     embed = discord.Embed(
         title=untrusted(f"{state_label(view.state)}: {view.incident}", TITLE),
         description=untrusted(view.body, 3000),

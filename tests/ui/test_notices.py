@@ -63,10 +63,8 @@ def test_a_resolved_status_promises_no_next_update() -> None:
     assert [f.name for f in embed.fields] == ["Contacts"] and embed.title == "Resolved: Sync outage"
 
 
-def test_the_staff_preview_renders_from_its_draft() -> None:
-    embed = status_embed(
-        {"incident": "Draft", "state": "monitoring", "body": "B", "progress": {}, "published_at": AT.isoformat()}
-    )
+def test_a_preview_without_a_key_or_progress_renders() -> None:
+    embed = status_embed(StatusView(incident="Draft", state="monitoring", body="B", published_at=AT))
     assert embed.title == "Monitoring: Draft" and embed.footer.text == "Status as of 28 Nov 2026, 11:00 UTC"
 
 

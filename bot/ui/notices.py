@@ -24,8 +24,8 @@ from bot.core.outbox.notices import (
     Summary,
     TextPost,
 )
-from bot.core.safety import neutralize_mentions
 from bot.core.status.labels import STALE_IN_SUMMARY, device_headline, promises_next_update, state_label
+from bot.core.text.mentions import neutralize_mentions
 from bot.ui.embeds import FIELDS, FOOTER, TITLE, clip, fit, progress_line, untrusted
 
 COLOURS = {

@@ -135,6 +135,15 @@ async def experiments(
         "in flight (bench-only instance patches, NOT the product as shipped)]\n"
     )
     original_snapshot = status.snapshot
+    typing_patched_in_instance = "send_typing" in vars(bot.http)
+    original_typing = bot.http.send_typing
+
+    def restore() -> None:
+        status.snapshot = original_snapshot
+        if typing_patched_in_instance:
+            bot.http.send_typing = original_typing
+        elif "send_typing" in vars(bot.http):
+            del bot.http.send_typing
     cache: dict[str, tuple[float, asyncio.Task[object]]] = {}
 
     async def cached_snapshot() -> object:
@@ -173,14 +182,10 @@ async def experiments(
                     phase_timeout=args.phase_timeout,
                 )
             finally:
-                for obj, attr in ((status, "snapshot"), (bot.http, "send_typing")):
-                    if attr in vars(obj):
-                        delattr(obj, attr)
+                restore()
             out.write(row(r) + "\n")
     finally:
-        for obj, attr in ((status, "snapshot"), (bot.http, "send_typing")):
-            if attr in vars(obj):
-                delattr(obj, attr)
+        restore()
     return out.getvalue()
 
 

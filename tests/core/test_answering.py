@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.core.answering import Answerer, NoStatus, Question, StatusSnapshot
+from bot.core.answering import Answerer, NoStatus, Question
 from bot.core.conversations import ConversationStore
 from bot.core.crypto import DeviceCipher
 from bot.core.db import Database
@@ -14,6 +14,7 @@ from bot.core.knowledge import KnowledgeBase
 from bot.core.llm import LLMClient
 from bot.core.prompts import load_prompts
 from bot.core.registry import DeviceRegistry
+from bot.core.status.snapshot import StatusSnapshot
 from tests.conftest import TEST_KEY
 from tests.fakes.openai_server import FakeOpenAI, Scripted
 

@@ -9,10 +9,9 @@ from sqlalchemy import select
 
 from bot.core.models import Outbox
 from bot.sandbox import Channel, Message, User
-from tests.core.test_status import recovery_feed, upd
 from tests.e2e.conftest import StartBot, World, eventually
-from tests.e2e.test_answers_e2e import buttons
 from tests.fakes.feed_server import FeedResponse, FeedServer
+from tests.helpers import buttons, recovery_feed, upd
 
 IMEI = "490154203237518"
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 import calendar
 import email.utils
 import hashlib
+import html
 import io
 import logging
 import re
@@ -162,6 +163,8 @@ def _incident(entry: Any, fmt: FeedFormat, index: int, feed_time: datetime | Non
     own = _own_offset(entry)
 
     pieces = _split_stamped(markup, anchor, own, clock, where)
+    if not pieces and "&lt;small&gt;" in markup:  # Instatus escapes its stamped paragraphs once more
+        pieces = _split_stamped(html.unescape(markup), anchor, own, clock, where)
     updates: list[FeedUpdate]
     if pieces:
         updates = [

@@ -32,6 +32,7 @@ class StatusTools(AdminGroupCog, group_name="status", group_description="Inciden
             f"Last error: {h.last_error or 'none'}" + (f" ({when(h.last_error_at)})" if h.last_error_at else ""),
             f"Next poll: {when(job.next_run_time) if job and job.next_run_time else 'not scheduled'}",
             f"Updates seen: {h.updates_seen}",
+            f"Unreadable items left out of the last poll: {h.skipped}",
         ]
         await reply_interaction(interaction, "\n".join(lines))
 
@@ -65,7 +66,10 @@ class StatusTools(AdminGroupCog, group_name="status", group_description="Inciden
             text = (
                 "Not modified since the last poll."
                 if r.not_modified
-                else (f"Polled: {r.new} new, {r.edited} edited, {r.devices_changed} device states changed.")
+                else (
+                    f"Polled: {r.new} new, {r.edited} edited, {r.devices_changed} device states changed"
+                    + (f", {r.skipped} unreadable item(s) left out." if r.skipped else ".")
+                )
             )
         else:
             text = f"The poll failed: {r.error}"

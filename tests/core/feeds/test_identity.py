@@ -12,42 +12,17 @@ import pytest
 
 from bot.core.feeds import FeedError, parse_feed
 from bot.core.feeds.time import zone_offset
-from tests.helpers import fixture, utc
+from tests.helpers import fixture, history_rss_from_json, utc
 
 CORPUS_NOW = datetime(2026, 11, 29, tzinfo=UTC)
 DISCORD = "discordstatus_incidents_2022-02-15.json"
 PARSE = "parse_history_2014-01-09.rss"
 
 
-def _as_history_rss(data: dict, label: str = "PST", hours: int = -8) -> bytes:
-    """The history RSS Statuspage renders for the incidents of a JSON document (newest update first)."""
-    items = []
-    for incident in data["incidents"]:
-        paragraphs = []
-        for u in incident["incident_updates"]:  # already newest first
-            local = datetime.fromisoformat(u["display_at"]).astimezone(UTC) + timedelta(hours=hours)
-            stamp = f"{local:%b} <var data-var='date'>{local.day}</var>, <var data-var='time'>{local:%H:%M}</var>"
-            body = escape(u["body"]).replace("\r\n", "<br />")
-            paragraphs.append(
-                f"<p><small>{stamp} {label}</small><br><strong>{u['status'].title()}</strong> - {body}</p>"
-            )
-        published = datetime.fromisoformat(incident["updated_at"])
-        items.append(
-            f"<item><title>{escape(incident['name'])}</title><description>{escape(''.join(paragraphs))}"
-            f"</description><pubDate>{email.utils.format_datetime(published)}</pubDate>"
-            f"<link>https://discordstatus.com/incidents/{incident['id']}</link>"
-            f"<guid>https://discordstatus.com/incidents/{incident['id']}</guid></item>"
-        )
-    return (
-        '<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel><title>Discord Status</title>'
-        f"{''.join(items)}</channel></rss>"
-    ).encode()
-
-
 def test_json_and_rss_of_the_same_page_give_the_same_keys() -> None:
     data = json.loads(fixture(DISCORD))
     from_json = parse_feed(fixture(DISCORD), now=CORPUS_NOW)
-    from_rss = parse_feed(_as_history_rss(data), now=CORPUS_NOW)
+    from_rss = parse_feed(history_rss_from_json(data), now=CORPUS_NOW)
     assert (from_json.format, from_rss.format) == ("statuspage", "rss")
     assert [i.key for i in from_json.incidents] == [i.key for i in from_rss.incidents] == ["incident:n4njzfn1mqy0"]
     json_keys = [u.key for u in from_json.incidents[0].updates]
@@ -61,7 +36,7 @@ def test_a_label_that_contradicts_the_items_own_offset_loses() -> None:
     data = json.loads(fixture(DISCORD))
     for incident in data["incidents"]:
         incident["updated_at"] = incident["updated_at"].replace("-08:00", "-07:00")
-    summer = parse_feed(_as_history_rss(data, label="PST", hours=-7), now=CORPUS_NOW)
+    summer = parse_feed(history_rss_from_json(data, label="PST", hours=-7), now=CORPUS_NOW)
     truth = parse_feed(fixture(DISCORD), now=CORPUS_NOW)
     assert [u.key for u in summer.incidents[0].updates] == [u.key for u in truth.incidents[0].updates]
 

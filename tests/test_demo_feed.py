@@ -96,3 +96,44 @@ def test_the_step_length_is_configurable(tmp_path: Path) -> None:
     timeline.start()
     clock.now = START + timedelta(seconds=11)
     assert timeline.advance() == 2
+
+
+async def test_a_newcomer_sees_posts_an_edit_and_a_recovery_dm_arrive(tmp_path: Path) -> None:
+    """The timeline through the real status service: what the bot makes of each step."""
+    from bot.core.crypto import DeviceCipher
+    from bot.core.models import StatusUpdate
+    from bot.core.outbox.worker import OutboxWorker
+    from bot.core.registry import DeviceRegistry
+    from bot.sandbox_app import DEMO_DEVICE
+    from tests.helpers import TEST_KEY, RecordingSender, outbox_rows, sqlite_database, status_service
+
+    clock = Clock(START)
+    timeline = _timeline(tmp_path, clock)
+    feed = timeline.start()
+    async with sqlite_database(tmp_path / "bot.db") as db:
+        await DeviceRegistry(db, DeviceCipher(TEST_KEY)).register(42, DEMO_DEVICE)  # the newcomer's phone
+        svc = status_service(db, clock=clock)
+        sender = RecordingSender()
+        worker = OutboxWorker(db, sender, hook=svc.delivery_hook, dm_per_second=20)
+
+        async def step(minute: int) -> None:
+            clock.now = START + timedelta(minutes=minute, seconds=1)
+            timeline.advance()
+            await svc.ingest(parse_feed(feed.read_bytes(), "recovery", now=clock.now))
+            await worker.deliver_due()
+
+        await step(0)
+        assert [i.route for i in sender.sent] == ["post"]  # the current state
+        await step(1)
+        assert [i.route for i in sender.sent] == ["post", "post"]  # a new update
+        await step(2)
+        assert [i.route for i in sender.sent][-1] == "edit"  # the same update, rewritten
+        await step(3)
+        dm = sender.sent[-1]
+        assert (dm.route, dm.target_id) == ("dm", 42)  # its recovery message
+        assert DEMO_DEVICE not in str(dm.notice) and "tail='1525'" in str(dm.notice)
+        for minute in range(4, 7):
+            await step(minute)
+        assert not [r for r in await outbox_rows(db) if r.status != "sent"]
+        [latest] = await svc.latest_updates(1)
+        assert isinstance(latest, StatusUpdate) and latest.state == "resolved"

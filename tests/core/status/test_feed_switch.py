@@ -131,3 +131,12 @@ async def test_every_capture_is_parsed_ingested_and_posted(db: Database, name: s
         incident = next(i for i in snap.incidents if i.key == item.notice.update.key.split("/")[0])
         assert item.notice.update.state == incident.updates[-1].state == incident.state
     assert (await svc.ingest(snap)).new == 0  # and never twice
+
+
+async def test_a_manual_post_before_the_feed_does_not_make_its_history_news(db: Database) -> None:
+    svc = status_service(db)
+    assert await svc.manual_post("d0", title="Sync outage", state="investigating", body="Looking into it.")
+    snap = parse_feed(fixture(PARSE), now=NOW)
+    await svc.ingest(snap)  # the feed's first poll: still a first run, whatever staff posted
+    feed_posts = [p.update_key for p in await outbox_rows(db, "post") if p.update_key != "manual:d0"]
+    assert feed_posts == sorted(current_keys(snap))

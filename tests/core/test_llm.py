@@ -108,11 +108,6 @@ async def test_a_malformed_body_is_an_error(llm: LLMClient, fake_llm: FakeOpenAI
         await llm.complete(QUESTION)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: a JSON body of the wrong shape escapes LLMClient.complete as AttributeError, not LLMError, "
-    "so Answerer's offline fallback (which catches only LLMError) is skipped",
-)
 @pytest.mark.parametrize(
     "raw",
     ["[1, 2]", '{"choices": "x"}', '{"choices": [{"index": 0, "message": null}]}'],

@@ -128,7 +128,7 @@ async def _cmd_sandbox(settings: Settings) -> int:
 
 async def _cmd_stats(settings: Settings, chart: Path | None) -> int:
     from bot.core.db import Database
-    from bot.core.stats import compute, hourly, render_chart
+    from bot.core.stats import activity, compute, render_chart
 
     db = Database(settings.database_url)
     try:
@@ -136,7 +136,7 @@ async def _cmd_stats(settings: Settings, chart: Path | None) -> int:
         for line in (await compute(db)).lines():
             print(line)
         if chart is not None:
-            png = render_chart(await hourly(db))
+            png = render_chart(await activity(db))
             try:
                 chart.write_bytes(png)
             except OSError as exc:

@@ -82,6 +82,9 @@ class SupportBot(commands.Bot):
             self.services.broadcasts.progress_tick, "interval", seconds=15, id="broadcast-progress",
             replace_existing=True,
         )
+        self.scheduler.add_job(
+            self.services.handover.sla_tick, "interval", seconds=60, id="ticket-sla", replace_existing=True
+        )
         self.scheduler.start()
 
     async def close(self) -> None:

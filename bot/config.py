@@ -76,6 +76,7 @@ class Settings(BaseSettings):
     feed_alert_after_failures: int = Field(default=3, ge=1, le=1000)
     next_update_reminder_minutes: int = Field(default=15, ge=0, le=1440)
     dm_per_second: float = Field(default=0.5, gt=0, le=20)
+    ticket_sla_minutes: int = Field(default=30, ge=0, le=10080)
 
     knowledge_dir: Path = Path("prompts")
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
@@ -194,6 +195,9 @@ HINTS: dict[str, str] = {
     "dm_per_second": (
         "put the most direct messages per second the bot may send (at most 20; each DM uses one or two of "
         "Discord's 50 requests per second), e.g. 0.5"
+    ),
+    "ticket_sla_minutes": (
+        "put how many minutes a hand-over may wait for staff's first reply before staff are reminded (0: off)"
     ),
     "knowledge_dir": "put the folder holding faq.md and safety.md, e.g. prompts/",
     "log_level": "put one of DEBUG, INFO, WARNING, ERROR, CRITICAL",

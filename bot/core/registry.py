@@ -239,9 +239,17 @@ class DeviceRegistry:
     async def remove(self, customer_id: int, device_pk: int) -> bool:
         """Remove one of the customer's own devices by its registry id. Others' devices are untouchable."""
         async with self.db.transaction() as session:
+            hashes = list(
+                await session.scalars(
+                    select(col(Device.id_hash)).where(
+                        col(Device.id) == device_pk, col(Device.customer_id) == customer_id
+                    )
+                )
+            )
             result = await session.execute(
                 sa_delete(Device).where(Device.id == device_pk, Device.customer_id == customer_id)  # type: ignore[arg-type]
             )
+            await clear_single_claims(session, hashes)
             return bool(result.rowcount)  # type: ignore[attr-defined]
 
     async def remove_by_value(self, customer_id: int, raw: str) -> bool:
@@ -250,10 +258,13 @@ class DeviceRegistry:
             result = await session.execute(
                 sa_delete(Device).where(Device.id_hash == id_hash, Device.customer_id == customer_id)  # type: ignore[arg-type]
             )
+            await clear_single_claims(session, [id_hash])
             return bool(result.rowcount)  # type: ignore[attr-defined]
 
     async def erase_in(self, session: AsyncSession, customer_id: int) -> int:
+        hashes = list(await session.scalars(select(col(Device.id_hash)).where(col(Device.customer_id) == customer_id)))
         result = await session.execute(sa_delete(Device).where(Device.customer_id == customer_id))  # type: ignore[arg-type]
+        await clear_single_claims(session, hashes)
         return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
     async def erase_customer(self, customer_id: int) -> int:
@@ -309,6 +320,23 @@ class DeviceRegistry:
                 )
                 n += len(part)
         return n
+
+
+async def clear_single_claims(session: AsyncSession, hashes: Sequence[str]) -> None:
+    """A device registered by one customer only is no longer shared: its "needs review" flag goes."""
+    for chunk in _chunks(sorted(set(hashes)), _IN_CHUNK):
+        owners = dict(
+            (
+                await session.execute(
+                    select(col(Device.id_hash), func.count())
+                    .where(col(Device.id_hash).in_(chunk))
+                    .group_by(col(Device.id_hash))
+                )
+            ).all()
+        )
+        single = [h for h, n in owners.items() if n <= 1]
+        if single:
+            await session.execute(update(Device).where(col(Device.id_hash).in_(single)).values(needs_review=False))
 
 
 class _BatchStore(Protocol):

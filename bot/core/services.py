@@ -25,6 +25,7 @@ from bot.core.staff.audit import AuditLog
 from bot.core.staff.broadcasts import Broadcasts
 from bot.core.staff.drafts import StatusDrafts
 from bot.core.staff.faq import FaqStore
+from bot.core.staff.review import ReviewQueue
 from bot.core.staff.tickets import HandoverService
 from bot.core.status import StatusService
 
@@ -92,6 +93,7 @@ class Services:
     conversations: ConversationStore
     answerer: Answerer
     handover: HandoverService
+    review: ReviewQueue
     llm: LLMClient | None
     status: StatusService
     audit: AuditLog
@@ -105,6 +107,8 @@ class Services:
         """Tell the delivery loop when new outbox rows are committed."""
         self.status.on_queued = wake
         self.broadcasts.on_queued = wake
+        self.handover.on_queued = wake
+        self.review.on_queued = wake
 
     async def close(self) -> None:
         await self.registry.flush()
@@ -169,7 +173,14 @@ async def build_services(settings: Settings, *, device_key: str, migrate: bool =
         knowledge=knowledge,
         conversations=conversations,
         answerer=answerer,
-        handover=HandoverService(db, conversations, registry),
+        handover=HandoverService(
+            db,
+            conversations,
+            registry,
+            staff_channel_id=settings.staff_channel_id,
+            sla_minutes=settings.ticket_sla_minutes,
+        ),
+        review=ReviewQueue(db),
         llm=llm,
         status=status,
         audit=AuditLog(db),

@@ -79,6 +79,11 @@ class DiscordSender:
             return {"content": device_notice(p)}
         if kind == "text":
             return {"content": str(p["content"])[:2000]}
+        if kind == "ticket_closed":
+            from bot.exts.handover import reopen_view
+            from bot.ui.embeds import ticket_closed_notice
+
+            return {"content": ticket_closed_notice(p), "view": reopen_view(int(p["ticket"]))}
         if kind == "broadcast":
             return {
                 "content": untrusted(str(p["content"]), 1900) + "\n\n(Sent to everyone affected. Reply here "

@@ -49,8 +49,7 @@ def status_embed(update: dict[str, Any]) -> discord.Embed:
         title=untrusted(title, TITLE),
         description=untrusted(str(update.get("body", "")), 3000),
         colour=COLOURS.get(state, 0x95A5A6),
-        timestamp=datetime.fromisoformat(update["published_at"]) if update.get("published_at") else None,
-    )
+    )  # no embed timestamp: Discord would print it beside the footer, which already says the time
     for name, p in list((update.get("progress") or {}).items())[: FIELDS - 2]:
         field_name, value = progress_line(untrusted(name, 64), p)
         embed.add_field(name=field_name, value=value, inline=True)
@@ -75,8 +74,7 @@ def summary_embed(text: str, as_of: str, stale: bool) -> discord.Embed:
         title="Still working on it",
         description=untrusted(text, 3500),
         colour=0x3498DB,
-        timestamp=datetime.fromisoformat(as_of),
-    )
+    )  # the time is in the "As of" field, once
     note = "Latest status as of " + (stamp(as_of) or as_of)
     if stale:
         note += ". Our status feed has not updated recently; this may be out of date."
@@ -107,6 +105,15 @@ def device_notice(payload: dict[str, Any]) -> str:
     if payload.get("note"):
         lines.append(untrusted(str(payload["note"]), 500))
     lines.append("Use `/device status` any time to see this again.")
+    return neutralize_mentions("\n".join(lines))[:2000]
+
+
+def ticket_closed_notice(payload: dict[str, Any]) -> str:
+    """The DM that tells a customer staff closed their conversation, and why."""
+    reason = untrusted(str(payload.get("reason") or ""), 500)
+    lines = [f"Our staff closed your support conversation (ticket #{payload.get('ticket')})."]
+    lines.append(f"Reason: {reason}" if reason else "No reason was given.")
+    lines.append("If you still need help, press the button below and the same conversation opens again.")
     return neutralize_mentions("\n".join(lines))[:2000]
 
 

@@ -47,7 +47,9 @@ def test_tickets_show_priority_waiting_time_and_claim_and_fit_in_one_message() -
     now = T + timedelta(minutes=75)
     waiting = TicketView(3, 1003, "upset", "open", "", 9, T, priority="high", claimed_by=7, waiting_since=T)
     line = tickets_text([waiting], now=now)
-    assert line == f"#3 **HIGH** <@1003> (upset) opened <t:{STAMP}:R> · **waiting 1 h 15 min** · claimed by <@7> in <#9>"
+    assert line == (
+        f"#3 **HIGH** <@1003> (upset) opened <t:{STAMP}:R> · **waiting 1 h 15 min** · claimed by <@7> in <#9>"
+    )
     answered = TicketView(4, 1004, "asked", "open", "", 9, T, waiting_since=T, responded_at=T)
     assert "· answered ·" in tickets_text([answered], now=now)
     closed = TicketView(5, 1005, "asked", "closed", "", 9, T, close_reason="restored from backup")

@@ -12,6 +12,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import case, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -20,7 +21,7 @@ from sqlmodel import col
 from bot.core.conversations import ConversationStore
 from bot.core.db import Database
 from bot.core.models import Ticket, TicketMessage, utcnow
-from bot.core.notifications import enqueue, outbox_row, text_post
+from bot.core.notifications import enqueue, outbox_row
 from bot.core.registry import DeviceRegistry
 from bot.core.text.mentions import neutralize_mentions
 from bot.core.text.scanner import redact_device_ids
@@ -173,7 +174,7 @@ class HandoverService:
                     f"{ticket.summary}\nClaim it with `/admin tickets claim ticket:{ticket_id}`."
                 )
                 queued = await enqueue(
-                    session, [text_post(self.staff_channel_id, f"ticket-open:{ticket_id}", notice[:2000])]
+                    session, [_staff_post(self.staff_channel_id, f"ticket-open:{ticket_id}", notice, ticket)]
                 )
         self._queued(queued)
 
@@ -248,10 +249,11 @@ class HandoverService:
                 if self.staff_channel_id is not None:
                     flag = "**High priority.** " if ticket.priority == "high" else ""
                     rows.append(
-                        text_post(
+                        _staff_post(
                             self.staff_channel_id,
                             f"ticket-reopen:{ticket_id}:{ticket.reopened}",
                             f"{flag}Ticket #{ticket_id} was reopened by <@{customer_id}>: <#{ticket.thread_id}>",
+                            ticket,
                         )
                     )
                 queued = await enqueue(session, rows)
@@ -329,11 +331,12 @@ class HandoverService:
                 who = f"claimed by <@{t.claimed_by}>" if t.claimed_by else "nobody has claimed it"
                 flag = "**High priority** " if t.priority == "high" else ""
                 rows.append(
-                    text_post(
+                    _staff_post(
                         self.staff_channel_id,
                         f"ticket-sla:{t.id}:{t.reopened}:{level}",
                         f"{flag}Ticket #{t.id} has waited {minutes(waited)} for a reply (SLA {self.sla_minutes} "
                         f"min; {who}): <#{t.thread_id}>",
+                        t,
                     )
                 )
             queued = await enqueue(session, rows)
@@ -352,6 +355,12 @@ async def erase_tickets(session: AsyncSession, customer_id: int) -> int:
     )
     result = await session.execute(delete(Ticket).where(col(Ticket.customer_id) == customer_id))
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+def _staff_post(channel_id: int, key: str, content: str, ticket: Ticket) -> dict[str, Any]:
+    """A notice for the staff channel that names a customer: an erasure of that customer takes it with them."""
+    payload = {"kind": "text", "content": content[:2000]}
+    return outbox_row("post", channel_id, key, payload, customer_id=ticket.customer_id)
 
 
 def _clip(text: str, n: int) -> str:

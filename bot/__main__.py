@@ -11,17 +11,21 @@ from pathlib import Path
 
 from bot.config import ConfigError, Settings, load_settings
 from bot.core.errors import UserFacingError
+from bot.core.text.wording import plural
 from bot.log import setup_logging
 
 log = logging.getLogger("bot")
-
-DATA_DIR = Path("data")
 
 
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="python -m bot",
         description="Customer-support bot for a data-loss incident. Settings come from the environment and .env.",
+    )
+    p.add_argument(
+        "--sandbox",
+        action="store_true",
+        help="read the sandbox's data (DATA_DIR/sandbox.db and its key) instead of DATABASE_URL",
     )
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
 
@@ -40,6 +44,11 @@ def _parser() -> argparse.ArgumentParser:
     dev_sub = dev.add_subparsers(dest="devices_command", metavar="ACTION")
     exp = dev_sub.add_parser("export", help="write every registration, with full device IDs, as CSV")
     exp.add_argument("--out", required=True, type=Path, metavar="FILE.csv", help="where to write the CSV")
+    exp.add_argument(
+        "--plain",
+        action="store_true",
+        help='write IDs as bare numbers (for programs); by default they are ="..." so spreadsheets keep every digit',
+    )
     dev_sub.add_parser("count", help="how many devices are registered")
 
     st = sub.add_parser("stats", help="incident statistics (staff), optionally with the hourly chart as PNG")
@@ -57,7 +66,11 @@ def _parser() -> argparse.ArgumentParser:
 async def _with_services(settings: Settings, body: Callable[..., Awaitable[int]], *, need_key: bool) -> int:
     from bot.core.services import build_services, resolve_device_key
 
-    key = resolve_device_key(settings) if need_key else "unused-key-for-commands-that-never-decrypt"
+    sandbox = settings.database_url == settings.sandbox_database_url  # its key is kept beside its data
+    if need_key:
+        key = resolve_device_key(settings, generate_in=settings.data_dir if sandbox else None)
+    else:
+        key = "unused-key-for-commands-that-never-decrypt"
     services = await build_services(settings, device_key=key)
     try:
         return await body(services)
@@ -78,7 +91,7 @@ async def _cmd_db_upgrade(settings: Settings) -> int:
     return 0
 
 
-async def _cmd_devices_export(settings: Settings, out: Path) -> int:
+async def _cmd_devices_export(settings: Settings, out: Path, *, plain: bool = False) -> int:
     async def body(services: object) -> int:
         from bot.core.services import Services
 
@@ -86,7 +99,7 @@ async def _cmd_devices_export(settings: Settings, out: Path) -> int:
         tmp = out.with_name(out.name + ".partial")
         try:
             with tmp.open("w", newline="", encoding="utf-8") as fh:
-                n = await services.registry.export_csv(fh)
+                n = await services.registry.export_csv(fh, spreadsheet=not plain)
             tmp.replace(out)
             await services.audit.record(None, "devices.export", rows=n, path=str(out))
         except OSError as exc:
@@ -95,7 +108,8 @@ async def _cmd_devices_export(settings: Settings, out: Path) -> int:
         except BaseException:
             tmp.unlink(missing_ok=True)
             raise
-        print(f"Wrote {n} registrations to {out}.")
+        print(f"Wrote {plural(n, 'registration')} to {out}.")
+        _hint_sandbox(services.settings, empty=n == 0)
         return 0
 
     return await _with_services(settings, body, need_key=True)
@@ -109,6 +123,7 @@ async def _cmd_devices_count(settings: Settings) -> int:
         counts = await services.registry.count()
         for k, v in counts.items():
             print(f"{k}: {v}")
+        _hint_sandbox(services.settings, empty=counts["total"] == 0)
         return 0
 
     return await _with_services(settings, body, need_key=False)
@@ -123,18 +138,21 @@ async def _cmd_ask(settings: Settings, question: str | None, jsonl: Path | None,
 async def _cmd_sandbox(settings: Settings) -> int:
     from bot.sandbox_app import run_sandbox
 
-    return await run_sandbox(settings, DATA_DIR)
+    return await run_sandbox(settings, settings.data_dir)
 
 
 async def _cmd_stats(settings: Settings, chart: Path | None) -> int:
-    from bot.core.db import Database
+    from bot.core.db import Database, safe_url
     from bot.core.stats import activity, compute, render_chart
 
     db = Database(settings.database_url)
     try:
         await db.upgrade()
-        for line in (await compute(db)).lines():
+        stats = await compute(db)
+        print(f"Database: {safe_url(settings.database_url)}")
+        for line in stats.lines():
             print(line)
+        _hint_sandbox(settings, empty=stats.questions == 0 and stats.registrations == 0)
         if chart is not None:
             png = render_chart(await activity(db))
             try:
@@ -145,6 +163,14 @@ async def _cmd_stats(settings: Settings, chart: Path | None) -> int:
     finally:
         await db.dispose()
     return 0
+
+
+def _hint_sandbox(settings: Settings, *, empty: bool) -> None:
+    """Nothing here, but the sandbox has data: say where it is (a common surprise after trying the sandbox)."""
+    sandbox_db = settings.data_dir / "sandbox.db"
+    if empty and settings.database_url != settings.sandbox_database_url and sandbox_db.is_file():
+        print(f"(Nothing recorded in this database. The sandbox keeps its data in {sandbox_db}: add --sandbox, "
+              "e.g. `python -m bot --sandbox stats`.)")
 
 
 async def _cmd_run(settings: Settings) -> int:
@@ -171,8 +197,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.parse_args(["devices", "--help"])
     try:
         settings = load_settings()
+        if args.sandbox and args.command != "sandbox":
+            settings = settings.model_copy(update={"database_url": settings.sandbox_database_url})
         if args.command == "sandbox":  # the terminal is the chat: logs go to a file
-            setup_logging(settings.log_level, file=DATA_DIR / "sandbox.log")
+            setup_logging(settings.log_level, file=settings.data_dir / "sandbox.log")
         else:
             setup_logging(settings.log_level)
         if args.command == "run":
@@ -190,7 +218,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         elif args.command == "db":
             coro = _cmd_db_upgrade(settings)
         elif args.devices_command == "export":
-            coro = _cmd_devices_export(settings, args.out)
+            coro = _cmd_devices_export(settings, args.out, plain=args.plain)
         else:
             coro = _cmd_devices_count(settings)
         return asyncio.run(coro)  # type: ignore[arg-type]

@@ -79,6 +79,7 @@ class Settings(BaseSettings):
     ticket_sla_minutes: int = Field(default=30, ge=0, le=10080)
 
     knowledge_dir: Path = Path("prompts")
+    data_dir: Path = Path("data")
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
 
     @field_validator("support_channel_ids", "staff_role_ids", mode="before")
@@ -156,6 +157,11 @@ class Settings(BaseSettings):
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
 
+    @property
+    def sandbox_database_url(self) -> str:
+        """Where `python -m bot sandbox` keeps its data (and `--sandbox` makes the other commands look)."""
+        return f"sqlite+aiosqlite:///{self.data_dir}/sandbox.db"
+
 
 # What to tell an operator about each setting when its value is wrong.
 HINTS: dict[str, str] = {
@@ -199,6 +205,7 @@ HINTS: dict[str, str] = {
     "ticket_sla_minutes": (
         "put how many minutes a hand-over may wait for staff's first reply before staff are reminded (0: off)"
     ),
+    "data_dir": "put the folder for the sandbox's database and key, logs and large exports, e.g. data/",
     "knowledge_dir": "put the folder holding faq.md and safety.md, e.g. prompts/",
     "log_level": "put one of DEBUG, INFO, WARNING, ERROR, CRITICAL",
 }

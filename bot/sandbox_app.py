@@ -38,7 +38,7 @@ async def run_sandbox(settings: Settings, data_dir: Path) -> int:
         world = await build_demo_world(server.driver)
         overrides: dict[str, object] = {k.lower(): v for k, v in world.settings_env().items()}
         # a sandbox never touches the operator's real database
-        overrides["database_url"] = f"sqlite+aiosqlite:///{data_dir}/sandbox.db"
+        overrides["database_url"] = settings.sandbox_database_url
         if settings.status_feed_url is None:
             template = settings.knowledge_dir / SAMPLE_FEED
             if template.is_file():

@@ -1,8 +1,7 @@
 from __future__ import annotations
 
-from pathlib import Path
-
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 import pytest

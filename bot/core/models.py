@@ -50,6 +50,7 @@ class Device(SQLModel, table=True):
     tail: str = Field(max_length=4)
     needs_review: bool = False
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    username: str = Field(default="", max_length=64)  # the Discord name at registration, for staff's exports
 
 
 class Conversation(SQLModel, table=True):

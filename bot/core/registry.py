@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import csv
+import json
 import logging
 import re
 from collections.abc import Iterable, Sequence
@@ -28,7 +29,7 @@ from bot.core.crypto import DeviceCipher
 from bot.core.db import Database
 from bot.core.devices import DeviceId, mask_tail, parse_device_id
 from bot.core.errors import DatabaseUnavailable
-from bot.core.models import Device, utcnow
+from bot.core.models import Device, DeviceState, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -64,6 +65,7 @@ class _Pending:
     id_hash: str
     id_cipher: str
     future: asyncio.Future[Registration] = field(repr=False)
+    username: str = ""
 
 
 _T = Device.__table__  # type: ignore[attr-defined]
@@ -102,8 +104,10 @@ class DeviceRegistry:
 
     # -- registering ----------------------------------------------------------------------
 
-    async def register(self, customer_id: int, raw: str) -> Registration:
+    async def register(self, customer_id: int, raw: str, *, username: str = "") -> Registration:
         """Validate and store a device for a customer. Idempotent per (customer, device).
+
+        `username` is the customer's Discord name at registration, for staff's spreadsheet.
 
         Raises InvalidDeviceId for bad input and DatabaseUnavailable if it could not be stored;
         returns only after the row is committed.
@@ -116,6 +120,7 @@ class DeviceRegistry:
             self.cipher.hash(device.normalized),
             self.cipher.encrypt(device.normalized),
             loop.create_future(),
+            username[:64],
         )
         self._pending.append(pending)
         self._writers = {w for w in self._writers if not w.done()}
@@ -200,6 +205,7 @@ class DeviceRegistry:
                 "tail": p.device.tail,
                 "needs_review": False,
                 "created_at": now,
+                "username": p.username,
             }
         # A device claimed by more than one customer is flagged for staff on every claim.
         shared = {h for h, who in owners.items() if len(who) > 1}
@@ -299,27 +305,76 @@ class DeviceRegistry:
         out["needs_review"] = int(review or 0)
         return out
 
-    async def export_csv(self, out: IO[str], *, batch: int = 5000) -> int:
-        """Stream every registration, with the full decrypted ID, as CSV. Staff only; returns the row count."""
+    async def export_csv(self, out: IO[str], *, batch: int = 5000, spreadsheet: bool = True) -> int:
+        """Stream every registration, with the full decrypted ID, as CSV. Staff only; returns the row count.
+
+        One row per registration: who (id and username), the device, whether it needs review, and its
+        recovery: the overall state and one column per data type ("photos: partly restored (60%)").
+        With `spreadsheet`, long numbers are written as ="490154203237518": Excel, LibreOffice and Google
+        Sheets all open that as the text itself, where a bare 15 to 19-digit number is rounded to 15
+        significant digits (and a leading apostrophe or tab is shown, or dropped, depending on the program).
+        """
+        async with self.db.sessions() as session:
+            registered = select(col(Device.id_hash))
+            states = {
+                s.id_hash: s
+                for s in await session.scalars(select(DeviceState).where(col(DeviceState.id_hash).in_(registered)))
+            }
+        data_types = sorted({name for s in states.values() for name in _progress(s)})
         writer = csv.writer(out)
-        writer.writerow(["registration_id", "customer_id", "kind", "device_id", "needs_review", "created_at"])
+        writer.writerow(
+            ["registration_id", "customer_id", "username", "kind", "device_id", "needs_review", "registered_at",
+             "recovery_state", "recovery_updated_at", *data_types]
+        )
+        text = _as_text if spreadsheet else str
         n = 0
         query = select(
             col(Device.id),
             col(Device.customer_id),
+            col(Device.username),
             col(Device.kind),
             col(Device.id_cipher),
             col(Device.needs_review),
             col(Device.created_at),
+            col(Device.id_hash),
         ).order_by(col(Device.id))
         async with self.db.engine.connect() as conn:
             stream = await conn.stream(query.execution_options(yield_per=batch))
             async for part in stream.partitions(batch):
-                writer.writerows(
-                    (r[0], r[1], r[2], self.cipher.decrypt(r[3]), int(r[4]), r[5].isoformat()) for r in part
-                )
+                rows = []
+                for r in part:
+                    state = states.get(r[7])
+                    progress = _progress(state) if state is not None else {}
+                    rows.append(
+                        [
+                            r[0], text(str(r[1])), r[2], r[3], text(self.cipher.decrypt(r[4])), "yes" if r[5] else "no",
+                            r[6].isoformat(), state.state if state is not None else "pending",
+                            state.updated_at.isoformat() if state is not None else "",
+                            *(progress.get(name, "") for name in data_types),
+                        ]
+                    )
+                writer.writerows(rows)
                 n += len(part)
         return n
+
+
+def _as_text(value: str) -> str:
+    """A number as a spreadsheet formula that yields the text itself: never rounded, leading zeros kept."""
+    return f'="{value}"' if value.isdigit() else value
+
+
+def _progress(state: DeviceState) -> dict[str, str]:
+    """{data type: "partly restored (60%)"} from a device's recovery state."""
+    try:
+        raw = json.loads(state.progress or "{}")
+    except ValueError:
+        return {}
+    out = {}
+    for name, p in raw.items() if isinstance(raw, dict) else []:
+        if isinstance(p, dict):
+            pct = f" ({p['percent']}%)" if p.get("percent") is not None else ""
+            out[str(name)] = str(p.get("state", "")).replace("_", " ") + pct
+    return out
 
 
 async def clear_single_claims(session: AsyncSession, hashes: Sequence[str]) -> None:
@@ -380,11 +435,11 @@ class _PgStore:
         "WHERE id_hash = ANY($1::text[])"
     )
     _INSERT = (
-        "INSERT INTO devices (customer_id, kind, id_hash, id_cipher, tail, needs_review, created_at) "
+        "INSERT INTO devices (customer_id, kind, id_hash, id_cipher, tail, needs_review, created_at, username) "
         "SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::boolean[], "
-        "$7::timestamptz[]) RETURNING id, customer_id, kind, tail, needs_review, created_at, id_hash"
+        "$7::timestamptz[], $8::text[]) RETURNING id, customer_id, kind, tail, needs_review, created_at, id_hash"
     )
-    _COLUMNS = ("customer_id", "kind", "id_hash", "id_cipher", "tail", "needs_review", "created_at")
+    _COLUMNS = ("customer_id", "kind", "id_hash", "id_cipher", "tail", "needs_review", "created_at", "username")
 
     def __init__(self, driver: Any) -> None:
         self.driver = driver

@@ -146,7 +146,8 @@ async def test_staff_device_tools_and_export(world: World, start_bot: StartBot) 
     export = await slash(runner, world, world.jordan, "admin devices export")
     assert export.ephemeral and export.attachments
     rows = list(csv.DictReader(io.StringIO(world.driver.attachment_bytes(export).decode())))
-    assert sorted(r["device_id"] for r in rows) == ["352099001761481", IMEI]
+    assert sorted(r["device_id"] for r in rows) == ['="352099001761481"', f'="{IMEI}"']  # text in spreadsheets
+    assert {r["customer_id"] for r in rows} == {f'="{world.alice.id}"', f'="{world.bob.id}"'}
 
     marked = await slash(runner, world, world.jordan, "admin devices mark", {"device_id": IMEI, "state": "restored"})
     assert "Registered by 1 customer; 1 notice queued" in marked.content

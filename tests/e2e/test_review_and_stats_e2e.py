@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 from typing import Any
 
 from bot.core.stats import COLOURS, series_from_png
@@ -40,6 +42,12 @@ async def test_staff_resolve_a_shared_device_and_the_other_claimant_is_told(worl
     assert "No device needs review" in (await slash(runner, world, world.jordan, "admin devices review")).content
     await register(runner, world, world.alice, IMEI)
     await register(runner, world, world.bob, IMEI)
+    exported = await slash(runner, world, world.jordan, "admin devices export")
+    rows = list(csv.DictReader(io.StringIO(d.attachment_bytes(exported).decode())))
+    assert [(r["username"], r["device_id"], r["needs_review"]) for r in rows] == [
+        ("alice", f'="{IMEI}"', "yes"),
+        ("bob", f'="{IMEI}"', "yes"),
+    ]
     count = await slash(runner, world, world.jordan, "admin devices count")
     assert "2 registrations from 2 customers" in count.content and "2 registrations need review" in count.content
     queue = await slash(runner, world, world.jordan, "admin devices review")

@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 import logging
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Literal
 
 import discord
@@ -20,7 +19,6 @@ from bot.ui.replies import reply_interaction
 log = logging.getLogger(__name__)
 
 ATTACH_LIMIT = 50_000  # rows; larger exports are written to a file on the server
-EXPORT_DIR = Path("data") / "exports"
 MarkState = Literal["restored", "partial", "not_recoverable", "in_progress", "pending"]
 
 
@@ -96,8 +94,9 @@ class DeviceTools(AdminGroupCog, group_name="devices", group_description="Regist
         total = (await self.services.registry.count())["total"]
         stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
         if total > ATTACH_LIMIT:
-            EXPORT_DIR.mkdir(parents=True, exist_ok=True)
-            path = EXPORT_DIR / f"devices-{stamp}.csv"
+            folder = self.bot.settings.data_dir / "exports"
+            folder.mkdir(parents=True, exist_ok=True)
+            path = folder / f"devices-{stamp}.csv"
             with path.open("w", newline="", encoding="utf-8") as fh:
                 n = await self.services.registry.export_csv(fh)
             log.info("device export of %d rows written to %s", n, path)

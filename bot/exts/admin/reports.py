@@ -18,6 +18,7 @@ class ReportTools(AdminCog):
     async def stats(self, interaction: discord.Interaction) -> None:
         """Registrations, questions, answers, hand-overs and feedback, with a chart per hour or per day."""
         await interaction.response.defer(ephemeral=True, thinking=True)
+        await self.services.conversations.flush()  # answers are written in batches: count the latest too
         s = await compute(self.services.db)
         png = render_chart(await activity(self.services.db))
         await reply_interaction(

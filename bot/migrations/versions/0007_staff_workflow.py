@@ -1,5 +1,5 @@
 """Staff workflow: ticket claim, priority, SLA and closing reason; transcripts; numbers never reused;
-anonymous statistics that survive erasure.
+anonymous statistics that survive erasure; the username on a registration.
 
 Revision ID: 0007_staff
 Revises: 0005
@@ -36,6 +36,8 @@ def upgrade() -> None:
         batch.add_column(sa.Column("close_reason", sa.Text(), nullable=True))
     op.execute("UPDATE tickets SET waiting_since = created_at")
     op.create_index("ix_tickets_thread_id", "tickets", ["thread_id"])
+    with op.batch_alter_table("devices") as batch:
+        batch.add_column(sa.Column("username", sa.String(length=64), nullable=False, server_default=""))
     op.create_table(
         "ticket_messages",
         sa.Column("id", sa.Integer(), primary_key=True),
@@ -58,6 +60,8 @@ def downgrade() -> None:
     op.drop_table("stat_counts")
     op.drop_index("ix_ticket_messages_ticket_id", table_name="ticket_messages")
     op.drop_table("ticket_messages")
+    with op.batch_alter_table("devices") as batch:
+        batch.drop_column("username")
     op.drop_index("ix_tickets_thread_id", table_name="tickets")
     with op.batch_alter_table("tickets") as batch:
         for name in (

@@ -27,7 +27,7 @@ from bot.core.models import (
     TicketMessage,
     Turn,
 )
-from bot.core.notifications import DmChannels
+from bot.core.outbox.dm_channels import DmChannels
 from bot.core.registry import DeviceRegistry
 from bot.core.staff.tickets import erase_tickets
 from bot.core.stats import fold_erased

@@ -20,15 +20,3 @@ def test_clip_keeps_what_fits_and_marks_what_was_cut() -> None:
     assert clip("abcdefg", 6) == "abcde…"
     assert clip("abc def", 5) == "abc…"  # no dangling space before the ellipsis
 
-
-def test_a_status_embed_shows_its_time_once() -> None:
-    from bot.ui.embeds import status_embed, summary_embed
-
-    embed = status_embed(
-        {"state": "recovering", "incident": "Outage", "body": "x", "published_at": "2026-11-28T09:00:00+00:00"}
-    )
-    shown = embed.to_dict()
-    assert "timestamp" not in shown  # Discord prints an embed's timestamp beside the footer: twice
-    assert shown["footer"]["text"] == "Status as of 28 Nov 2026, 09:00 UTC"
-    summary = summary_embed("Still restoring.", "2026-11-28T09:00:00+00:00", stale=False).to_dict()
-    assert "timestamp" not in summary and str(summary).count("<t:") == 1

@@ -18,7 +18,8 @@ from sqlmodel import col
 from bot.core.db import Database
 from bot.core.devices import mask_tail
 from bot.core.models import Device
-from bot.core.notifications import enqueue, outbox_row
+from bot.core.outbox.notices import TextPost
+from bot.core.outbox.rows import enqueue, outbox_row
 
 REMOVED_NOTICE = (
     "Your registration of the device {masked} was removed: another customer registered the same device, and "
@@ -48,9 +49,9 @@ class Resolution:
 
 
 class ReviewQueue:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, *, on_queued: Callable[[], None] | None = None) -> None:
         self.db = db
-        self.on_queued: Callable[[], None] | None = None
+        self.on_queued = on_queued  # wakes the outbox worker after notices are committed
 
     async def list(self, limit: int = 25) -> list[SharedDevice]:
         """Devices waiting for review, the oldest claim first, each with every claimant."""
@@ -94,7 +95,7 @@ class ReviewQueue:
                             "dm",
                             cid,
                             f"review-removed:{registration_id}:{cid}",
-                            {"kind": "text", "content": REMOVED_NOTICE.format(masked=masked)},
+                            TextPost(content=REMOVED_NOTICE.format(masked=masked)),
                             customer_id=cid,
                         )
                         for cid in removed

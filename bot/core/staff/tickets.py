@@ -21,7 +21,8 @@ from sqlmodel import col
 from bot.core.conversations import ConversationStore
 from bot.core.db import Database
 from bot.core.models import Ticket, TicketMessage, utcnow
-from bot.core.notifications import enqueue, outbox_row
+from bot.core.outbox.notices import TextPost, TicketClosed
+from bot.core.outbox.rows import enqueue, outbox_row
 from bot.core.registry import DeviceRegistry
 from bot.core.text.mentions import neutralize_mentions
 from bot.core.text.scanner import redact_device_ids
@@ -110,13 +111,14 @@ class HandoverService:
         *,
         staff_channel_id: int | None = None,
         sla_minutes: int = 0,
+        on_queued: Callable[[], None] | None = None,
     ) -> None:
         self.db = db
         self.conversations = conversations
         self.registry = registry
         self.staff_channel_id = staff_channel_id
         self.sla_minutes = sla_minutes
-        self.on_queued: Callable[[], None] | None = None
+        self.on_queued = on_queued  # wakes the outbox worker after notices are committed
 
     def _queued(self, n: int) -> None:
         if n and self.on_queued is not None:
@@ -221,7 +223,7 @@ class HandoverService:
                                 "dm",
                                 ticket.customer_id,
                                 f"ticket-closed:{ticket_id}:{ticket.reopened}",
-                                {"kind": "ticket_closed", "ticket": ticket_id, "reason": reason},
+                                TicketClosed(ticket=ticket_id, reason=reason),
                                 customer_id=ticket.customer_id,
                             )
                         ],
@@ -359,8 +361,7 @@ async def erase_tickets(session: AsyncSession, customer_id: int) -> int:
 
 def _staff_post(channel_id: int, key: str, content: str, ticket: Ticket) -> dict[str, Any]:
     """A notice for the staff channel that names a customer: an erasure of that customer takes it with them."""
-    payload = {"kind": "text", "content": content[:2000]}
-    return outbox_row("post", channel_id, key, payload, customer_id=ticket.customer_id)
+    return outbox_row("post", channel_id, key, TextPost(content=content[:2000]), customer_id=ticket.customer_id)
 
 
 def _clip(text: str, n: int) -> str:

@@ -150,8 +150,9 @@ async def _cmd_sandbox(settings: Settings) -> int:
 
 
 async def _cmd_stats(settings: Settings, chart: Path | None) -> int:
+    from bot.core.chart import activity, render_chart
     from bot.core.db import Database, safe_url
-    from bot.core.stats import activity, compute, render_chart
+    from bot.core.stats import compute
 
     db = Database(settings.database_url)
     try:

@@ -1,4 +1,4 @@
-"""Incident statistics for staff that do not flatter, and a chart that matches them.
+"""Incident statistics for staff that do not flatter (the chart of them is in bot/core/chart.py).
 
 Resolved means the customer said the answer helped, or asked nothing more and was not handed over within
 `RESOLVE_WINDOW` of it; an answer younger than that, with no feedback, is not rated yet. A rate with nothing
@@ -10,12 +10,9 @@ and without any identifier, to `stat_counts` first, and every figure here is liv
 
 from __future__ import annotations
 
-import io
-import json
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -28,9 +25,6 @@ from bot.core.text.wording import plural
 
 RESOLVE_WINDOW = timedelta(minutes=30)
 NOT_QUESTIONS = frozenset({"limit"})  # "please slow down" is not an answer to rate
-DAYS_AFTER_HOURS = 72  # a longer span is charted per day
-COLOURS = {"registrations": "#1f77b4", "questions": "#2ca02c", "handovers": "#d62728"}  # read back by tests
-LABELS = {"registrations": "registrations", "questions": "questions", "handovers": "hand-overs"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,7 +129,7 @@ def _rate(answers: list[_Answer], tickets: dict[int, list[datetime]], now: datet
 # -- erasure ------------------------------------------------------------------------------------------------
 
 
-def _hour(t: datetime) -> str:
+def hour_key(t: datetime) -> str:
     return t.astimezone(UTC).strftime("%Y-%m-%dT%H")
 
 
@@ -158,7 +152,7 @@ async def fold_erased(session: AsyncSession, customer_id: int, now: datetime | N
     answers = await _answers(session, customer_id)
     tickets = await _ticket_times(session, customer_id)
     for a in answers:
-        hour = _hour(a.created_at)
+        hour = hour_key(a.created_at)
         counts[(hour, f"src:{a.source}"[:24])] += 1
         if a.source not in NOT_QUESTIONS:
             counts[(hour, "questions")] += 1
@@ -171,14 +165,14 @@ async def fold_erased(session: AsyncSession, customer_id: int, now: datetime | N
             select(col(Ticket.status), col(Ticket.created_at)).where(col(Ticket.customer_id) == customer_id)
         )
     ).all():
-        counts[(_hour(at), "handovers")] += 1
+        counts[(hour_key(at), "handovers")] += 1
         if status == "failed":
-            counts[(_hour(at), "handovers_failed")] += 1
+            counts[(hour_key(at), "handovers_failed")] += 1
     devices = list(await session.scalars(select(col(Device.created_at)).where(col(Device.customer_id) == customer_id)))
     for at in devices:
-        counts[(_hour(at), "registrations")] += 1
+        counts[(hour_key(at), "registrations")] += 1
     if devices:
-        counts[(_hour(min(devices)), "device_customers")] += 1
+        counts[(hour_key(min(devices)), "device_customers")] += 1
     await _add(session, counts)
 
 
@@ -195,8 +189,8 @@ def _outcomes_by_hour(
             continue
         verdict = outcome(a, asked.get(a.customer_id, []), tickets.get(a.customer_id, []), now)
         if verdict is not None:
-            counts[(_hour(a.created_at), "rated")] += 1
-            counts[(_hour(a.created_at), verdict)] += 1
+            counts[(hour_key(a.created_at), "rated")] += 1
+            counts[(hour_key(a.created_at), verdict)] += 1
     return counts
 
 
@@ -269,156 +263,3 @@ def _top_gaps(questions: list[str], n: int) -> list[tuple[str, int]]:
         counts[key] += 1
         example.setdefault(key, " ".join(q.split())[:120])
     return [(example[k], c) for k, c in counts.most_common(n)]
-
-
-# -- chart --------------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class Series:
-    starts: list[datetime]  # the start of each bucket, UTC
-    step: timedelta  # one hour, or one day
-    registrations: list[int]
-    questions: list[int]
-    handovers: list[int]
-
-    @property
-    def unit(self) -> str:
-        return "day" if self.step >= timedelta(days=1) else "hour"
-
-    def as_json(self, **extra: Any) -> str:
-        return json.dumps(
-            {
-                "unit": self.unit,
-                "starts": [s.isoformat() for s in self.starts],
-                **{name: getattr(self, name) for name in COLOURS},
-                **extra,
-            }
-        )
-
-
-def _floor(t: datetime, step: timedelta) -> datetime:
-    t = t.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
-    return t.replace(hour=0) if step >= timedelta(days=1) else t
-
-
-async def activity(db: Database, *, max_days: int = 30, now: datetime | None = None) -> Series:
-    """Counts per hour from the first event to now, or per day when that spans more than three days."""
-    now = now or utcnow()
-    since = now - timedelta(days=max_days)
-    stamps: dict[str, Counter[datetime]] = {name: Counter() for name in COLOURS}
-    async with db.sessions() as session:
-        for name, column in (
-            ("registrations", Device.created_at),
-            ("questions", AnswerRecord.created_at),
-            ("handovers", Ticket.created_at),
-        ):
-            query = select(col(column)).where(col(column) >= since)
-            if name == "questions":
-                query = query.where(col(AnswerRecord.source).not_in(NOT_QUESTIONS))
-            stamps[name].update(await session.scalars(query))
-        kept = (
-            await session.execute(
-                select(col(StatCount.hour), col(StatCount.name), col(StatCount.value)).where(
-                    col(StatCount.name).in_(list(COLOURS)), col(StatCount.hour) >= _hour(since)
-                )
-            )
-        ).all()
-        for hour, name, value in kept:
-            stamps[name][datetime.strptime(hour, "%Y-%m-%dT%H").replace(tzinfo=UTC)] += int(value)
-    everything = [t for c in stamps.values() for t in c]
-    first = min(everything) if everything else now
-    step = timedelta(days=1) if now - first > timedelta(hours=DAYS_AFTER_HOURS) else timedelta(hours=1)
-    start, end = _floor(first, step), _floor(now, step)
-    starts = [start + step * i for i in range(int((end - start) / step) + 1)]
-
-    def bucket(c: Counter[datetime]) -> list[int]:
-        per: Counter[datetime] = Counter()
-        for t, n in c.items():
-            per[_floor(t, step)] += n
-        return [per.get(s, 0) for s in starts]
-
-    return Series(starts, step, *(bucket(stamps[name]) for name in COLOURS))
-
-
-def render_chart(series: Series, *, title: str = "Incident activity") -> bytes:
-    """A PNG: one panel per measure, each bar covering its own hour (or day), integer ticks only.
-
-    The series is also written into the PNG as text (key "series"), so what the picture shows can be
-    checked against the data it was drawn from.
-    """
-    import matplotlib
-
-    matplotlib.use("Agg")  # headless: no display on servers
-    import matplotlib.dates as mdates
-    import matplotlib.pyplot as plt
-    from matplotlib.ticker import MaxNLocator
-
-    names = list(COLOURS)
-    fig, axes = plt.subplots(len(names), 1, figsize=(9, 6), dpi=100, sharex=True)
-    try:
-        total = sum(sum(getattr(series, n)) for n in names)
-        unit = series.unit
-        x: list[float] = []
-        if total == 0:
-            for ax in axes:
-                ax.set_axis_off()
-            axes[1].text(
-                0.5, 0.5, "No activity recorded yet", ha="center", va="center", fontsize=14, transform=axes[1].transAxes
-            )
-        else:
-            width = series.step / timedelta(days=1)  # matplotlib's date unit is the day
-            x = [float(mdates.date2num(s)) for s in series.starts]
-            for ax, name in zip(axes, names, strict=True):
-                values = getattr(series, name)
-                # each bar starts at its hour and fills 80% of it: no bar straddles two hours
-                ax.bar(x, values, width=width * 0.8, align="edge", color=COLOURS[name], linewidth=0)
-                ax.set_ylim(0, max(values) * 1.15 or 1)  # headroom: the tallest bar stays visible
-                ax.yaxis.set_major_locator(MaxNLocator(integer=True, min_n_ticks=1, nbins=4))
-                ax.set_ylabel(f"{LABELS[name]}\nper {unit}", fontsize=9)
-                ax.grid(axis="y", alpha=0.3)
-                ax.set_xlim(x[0] - width * 0.1, x[-1] + width)
-            # one tick at the start of every n-th bucket, so each label sits on the edge its bar starts from
-            every = max(1, len(x) // 8)
-            if unit == "day":
-                locator: Any = mdates.DayLocator(interval=every)
-                fmt = "%d %b"
-            else:
-                locator = (
-                    mdates.HourLocator(byhour=range(0, 24, every))  # 00:00, 03:00, ...: easy to read
-                    if 24 % every == 0
-                    else mdates.HourLocator(interval=every)
-                )
-                fmt = "%d %b %H:%M"
-            axes[-1].xaxis.set_major_locator(locator)
-            axes[-1].xaxis.set_major_formatter(mdates.DateFormatter(fmt, tz=UTC))
-            fig.autofmt_xdate()
-        axes[0].set_title(f"{title} per {unit} (UTC)")
-        fig.canvas.draw()  # lay out, so positions below are the saved image's pixels
-        x_pixels = (
-            [round(float(axes[-1].transData.transform((v, 0))[0]), 1) for v in x] if total else []
-        )
-        yticks = {
-            name: [float(t) for t in ax.get_yticks() if ax.get_ylim()[0] <= t <= ax.get_ylim()[1]]
-            for ax, name in zip(axes, names, strict=True)
-            if ax.axison
-        }
-        buf = io.BytesIO()
-        fig.savefig(buf, format="png", metadata={"series": series.as_json(yticks=yticks, x_pixels=x_pixels)})
-        return buf.getvalue()
-    finally:
-        plt.close(fig)
-
-
-def empty_series(now: datetime | None = None) -> Series:
-    start = _floor(now or utcnow(), timedelta(hours=1))
-    return Series([start], timedelta(hours=1), [0], [0], [0])
-
-
-def series_from_png(png: bytes) -> dict[str, Any]:
-    """The series a chart was drawn from (written into it by render_chart)."""
-    from PIL import Image
-
-    with Image.open(io.BytesIO(png)) as image:
-        text = getattr(image, "text", {})
-        return json.loads(text["series"])

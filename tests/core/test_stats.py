@@ -9,10 +9,11 @@ from datetime import UTC, datetime, timedelta
 from PIL import Image
 
 from bot.core.answering import Question
+from bot.core.chart import COLOURS, Series, activity, render_chart, series_from_png
 from bot.core.db import Database
 from bot.core.models import AnswerRecord, Device, Ticket
 from bot.core.services import Services
-from bot.core.stats import COLOURS, Series, activity, compute, fold_erased, render_chart, series_from_png
+from bot.core.stats import compute, fold_erased
 from tests.helpers import IMEI, png_size
 
 ALICE, BOB, CAROL = 1001, 1002, 1003

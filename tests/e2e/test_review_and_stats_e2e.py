@@ -6,7 +6,7 @@ import csv
 import io
 from typing import Any
 
-from bot.core.stats import COLOURS, series_from_png
+from bot.core.chart import COLOURS, series_from_png
 from bot.sandbox import Message
 from tests.e2e.conftest import StartBot, World
 from tests.helpers import IMEI, buttons

@@ -7,7 +7,8 @@ import io
 import discord
 from discord import app_commands
 
-from bot.core.stats import activity, compute, render_chart
+from bot.core.chart import activity, render_chart
+from bot.core.stats import compute
 from bot.exts.admin.base import NOT_AUDITED, AdminCog
 from bot.ui.admin import audit_text
 from bot.ui.replies import reply_interaction

@@ -10,6 +10,7 @@ import discord
 from discord import app_commands
 
 from bot.exts.admin.base import AdminGroupCog
+from bot.exts.checks import is_staff
 from bot.ui.admin import tickets_text, transcript_text
 from bot.ui.replies import reply_interaction
 
@@ -36,8 +37,6 @@ class TicketTools(AdminGroupCog, group_name="tickets", group_description="Hand-o
         self, interaction: discord.Interaction, ticket: app_commands.Range[int, 1], member: discord.Member
     ) -> None:
         """Give a hand-over to a staff member."""
-        from bot.exts.checks import is_staff
-
         if not is_staff(self.bot, member):
             await reply_interaction(interaction, f"{member.mention} is not in a staff role.")
             return

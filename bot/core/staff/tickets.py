@@ -239,6 +239,16 @@ class HandoverService:
             ticket = await session.get(Ticket, ticket_id)
             if ticket is None or ticket.customer_id != customer_id:
                 return None
+            newer = await session.scalar(
+                select(Ticket).where(
+                    col(Ticket.customer_id) == customer_id,
+                    col(Ticket.status) == "open",
+                    col(Ticket.thread_id).is_not(None),
+                    col(Ticket.id) != ticket_id,
+                )
+            )
+            if newer is not None:  # they have another conversation with staff open: send them there
+                return _view(newer)
             if ticket.status == "closed":
                 now = utcnow()
                 ticket.status = "open"

@@ -100,13 +100,15 @@ class DeviceTools(AdminGroupCog, group_name="devices", group_description="Regist
             with path.open("w", newline="", encoding="utf-8") as fh:
                 n = await self.services.registry.export_csv(fh)
             log.info("device export of %d rows written to %s", n, path)
-            await reply_interaction(interaction, f"{n} rows: too many to attach, written on the server to `{path}`.")
+            await reply_interaction(
+                interaction, f"{plural(n, 'row')}: too many to attach, written on the server to `{path}`."
+            )
             return
         buf = io.StringIO()
         n = await self.services.registry.export_csv(buf)
         file = discord.File(io.BytesIO(buf.getvalue().encode("utf-8")), filename=f"devices-{stamp}.csv")
         await reply_interaction(
-            interaction, f"{n} registrations. This file holds full device IDs: keep it safe.", file=file
+            interaction, f"{plural(n, 'registration')}. This file holds full device IDs: keep it safe.", file=file
         )
 
     @app_commands.command(name="mark")

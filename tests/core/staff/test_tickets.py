@@ -161,6 +161,11 @@ async def test_closing_tells_the_customer_why_and_they_can_reopen(database: Data
     assert "reopened by <@1001>" in json.loads((await outbox(database))[-1].payload)["content"]
     await service.close(ticket.id, STAFF, "done")  # closing again tells the customer again
     assert [r.kind for r in await outbox(database)] == ["post", "dm", "post", "dm"]
+    newer = await service.open_ticket(ALICE, "asked")
+    await service.opened(newer.id, 901)
+    sent_there = await service.reopen(ticket.id, ALICE)  # a newer conversation is open: that one, not two
+    assert sent_there is not None and sent_there.id == newer.id
+    assert (await service.get(ticket.id)).status == "closed"  # type: ignore[union-attr]
 
 
 async def test_the_transcript_is_kept_redacted_and_a_staff_reply_stops_the_clock(

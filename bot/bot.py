@@ -15,7 +15,7 @@ from bot.core.scheduler import build_scheduler
 from bot.core.services import Services
 from bot.exts.components import PERSISTENT_ITEMS
 from bot.exts.delivery import DiscordSender
-from bot.exts.handover import reopen_view
+from bot.exts.handover import claim_view, reopen_view
 from bot.exts.status import subscribe_view
 from bot.pacing import GlobalPacer, pace
 
@@ -73,7 +73,13 @@ class SupportBot(commands.Bot):
         await services.status.snapshot()  # warm: the first burst of questions must not queue for it
         self.outbox = OutboxWorker(
             services.db,
-            DiscordSender(self, services.dm_channels, subscribe_view=subscribe_view, reopen_view=reopen_view),
+            DiscordSender(
+                self,
+                services.dm_channels,
+                subscribe_view=subscribe_view,
+                reopen_view=reopen_view,
+                claim_view=claim_view,
+            ),
             wakeup=services.wakeup,
             hook=services.status.delivery_hook,
             dm_per_second=self.settings.dm_per_second,

@@ -12,7 +12,7 @@ import discord
 from bot.exts.admin.broadcast import BroadcastButton
 from bot.exts.admin.status import StatusPostConfirm
 from bot.exts.feedback import FeedbackButton
-from bot.exts.handover import HumanButton, ReopenButton
+from bot.exts.handover import ClaimButton, HumanButton, ReopenButton
 from bot.exts.privacy import DeleteButton
 from bot.exts.status import SubscribeButton
 
@@ -24,4 +24,5 @@ PERSISTENT_ITEMS: tuple[type[discord.ui.DynamicItem[Any]], ...] = (
     StatusPostConfirm,
     BroadcastButton,
     ReopenButton,
+    ClaimButton,
 )

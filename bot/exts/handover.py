@@ -10,7 +10,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.exts.checks import bot_of, is_staff
+from bot.exts.checks import bot_of, is_staff, require_staff
 from bot.ui.replies import reply_interaction
 
 if TYPE_CHECKING:
@@ -107,6 +107,43 @@ class ReopenButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"ti
         await reply_interaction(
             interaction, f"I've reopened your conversation with our staff: <#{ticket.thread_id}>. They've been told."
         )
+
+
+class ClaimButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"ticket:claim:(?P<id>[0-9]{1,12})"):
+    """Under a new ticket's notice in the staff channel: "I'll take it" (staff only, audited)."""
+
+    def __init__(self, ticket_id: int) -> None:
+        super().__init__(
+            discord.ui.Button(
+                label="Claim", style=discord.ButtonStyle.primary, custom_id=f"ticket:claim:{ticket_id}"
+            )
+        )
+        self.ticket_id = ticket_id
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str]
+    ) -> ClaimButton:
+        return cls(int(match["id"]))
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        if not await require_staff(interaction, "tickets.claim"):
+            return
+        services = bot_of(interaction).services
+        await services.audit.record(interaction.user.id, "tickets.claim", ticket=self.ticket_id)
+        given = await services.handover.claim(self.ticket_id, interaction.user.id)
+        if given is None:
+            await reply_interaction(interaction, f"Ticket #{self.ticket_id} is no longer open.")
+            return
+        ticket, previous = given
+        was = f" (it was <@{previous}>'s)" if previous and previous != interaction.user.id else ""
+        await reply_interaction(interaction, f"Ticket #{ticket.id} is now yours{was}: <#{ticket.thread_id}>.")
+
+
+def claim_view(ticket_id: int) -> discord.ui.View:
+    view = discord.ui.View(timeout=None)
+    view.add_item(ClaimButton(ticket_id))
+    return view
 
 
 def reopen_view(ticket_id: int) -> discord.ui.View:

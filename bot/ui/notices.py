@@ -24,6 +24,7 @@ from bot.core.outbox.notices import (
     Summary,
     TextPost,
     TicketClosed,
+    TicketOpened,
 )
 from bot.core.status.labels import STALE_IN_SUMMARY, device_headline, promises_next_update, state_label
 from bot.core.text.mentions import neutralize_mentions
@@ -104,9 +105,10 @@ def render(
     *,
     subscribe_view: Callable[[], discord.ui.View] | None = None,
     reopen_view: Callable[[int], discord.ui.View] | None = None,
+    claim_view: Callable[[int], discord.ui.View] | None = None,
 ) -> dict[str, Any]:
     """The keyword arguments for `send` (or `edit`). A status post in a channel carries `subscribe_view()`,
-    a closed ticket's DM `reopen_view(ticket)`."""
+    a new ticket's notice `claim_view(ticket)`, a closed ticket's DM `reopen_view(ticket)`."""
     if isinstance(notice, StatusPost | StatusEdit):
         if notice.update is None:
             raise DeliveryFailed(f"status update {notice.key!r} is no longer stored")
@@ -120,6 +122,11 @@ def render(
         return {"content": device_notice(notice)}
     if isinstance(notice, TextPost):
         return {"content": notice.content[:2000]}
+    if isinstance(notice, TicketOpened):
+        opened: dict[str, Any] = {"content": notice.content[:2000]}
+        if claim_view is not None:
+            opened["view"] = claim_view(notice.ticket)
+        return opened
     if isinstance(notice, TicketClosed):
         out = {"content": ticket_closed_text(notice)}
         if reopen_view is not None:

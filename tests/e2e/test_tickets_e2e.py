@@ -103,11 +103,21 @@ async def test_distress_is_high_priority_and_listed_first(world: World, start_bo
     await runner.wait(d.wait_for_message(lambda m: "New ticket #2" in m.content, channel=world.staff, after=dm))
     notice = d.bot_messages(world.staff)[-1]
     assert notice.content.startswith("**High priority** (the customer seems upset). New ticket #2")
+    claim = buttons(notice)["Claim"]  # staff take it from the notice itself
+    await d.set_overwrite(world.staff, world.bob, allow=P.VIEW_CHANNEL)  # can see the channel, is not staff
+    refused = await d.click(world.bob, notice, claim)
+    assert "support staff only" in (await runner.wait(refused.wait_message())).content
+    taken = await d.click(world.jordan, notice, claim)
+    assert (await runner.wait(taken.wait_message())).content.startswith("Ticket #2 is now yours")
+    services = runner.bot.services  # type: ignore[attr-defined]
+    assert (await services.handover.get(2)).claimed_by == world.jordan.id
+    assert [e.action for e in await services.audit.latest(2)] == ["tickets.claim", "denied"]
     listed = await slash(runner, world, world.jordan, "admin tickets list")
     first, second = listed.content.splitlines()
     assert first.startswith(f"#2 **HIGH** <@{world.alice.id}> (upset)") and second.startswith("#1 ")
     assigned = await slash(runner, world, world.jordan, "admin tickets assign", {"ticket": 2, "member": world.jordan})
     assert f"Ticket #2 is now <@{world.jordan.id}>'s" in assigned.content
+    assert f"claimed by <@{world.jordan.id}>" in first
 
 
 async def test_staff_are_reminded_when_a_ticket_waits_too_long(world: World, start_bot: StartBot) -> None:

@@ -16,6 +16,7 @@ from bot.core.outbox.notices import (
     Summary,
     TextPost,
     TicketClosed,
+    TicketOpened,
 )
 from bot.ui.notices import render, status_embed
 
@@ -116,3 +117,14 @@ def test_a_closed_ticket_says_why_and_offers_to_reopen() -> None:
     assert [c.custom_id for c in out["view"].children] == ["ticket:reopen:7"]  # type: ignore[attr-defined]
     silent = render(TicketClosed(ticket=8), "dm")
     assert "No reason was given." in silent["content"] and "view" not in silent
+
+
+def test_a_new_ticket_notice_carries_the_claim_button() -> None:
+    def claim(ticket: int) -> discord.ui.View:
+        view = discord.ui.View(timeout=None)
+        view.add_item(discord.ui.Button(label="Claim", custom_id=f"ticket:claim:{ticket}"))
+        return view
+
+    out = render(TicketOpened(ticket=3, content="New ticket #3"), "post", claim_view=claim)
+    assert out["content"] == "New ticket #3"
+    assert [c.custom_id for c in out["view"].children] == ["ticket:claim:3"]  # type: ignore[attr-defined]

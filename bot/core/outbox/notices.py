@@ -113,6 +113,15 @@ class BroadcastDm(_Notice):
     content: str
 
 
+class TicketOpened(_Notice):
+    """Tell the staff channel a hand-over opened (link and summary); the transport adds a "Claim" button."""
+
+    routes = frozenset({"post"})
+    kind: Literal["ticket_opened"] = "ticket_opened"
+    ticket: int
+    content: str
+
+
 class TicketClosed(_Notice):
     """Tell a customer staff closed their hand-over, and why; the transport adds a button to reopen it."""
 
@@ -123,7 +132,7 @@ class TicketClosed(_Notice):
 
 
 Notice = Annotated[
-    StatusPost | StatusEdit | Summary | DeviceNotice | TextPost | BroadcastDm | TicketClosed,
+    StatusPost | StatusEdit | Summary | DeviceNotice | TextPost | BroadcastDm | TicketOpened | TicketClosed,
     Field(discriminator="kind"),
 ]
 _NOTICE: TypeAdapter[Notice] = TypeAdapter(Notice)

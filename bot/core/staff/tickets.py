@@ -21,7 +21,7 @@ from sqlmodel import col
 from bot.core.conversations import ConversationStore
 from bot.core.db import Database
 from bot.core.models import Ticket, TicketMessage, utcnow
-from bot.core.outbox.notices import TextPost, TicketClosed
+from bot.core.outbox.notices import TextPost, TicketClosed, TicketOpened
 from bot.core.outbox.rows import enqueue, outbox_row
 from bot.core.registry import DeviceRegistry
 from bot.core.text.mentions import neutralize_mentions
@@ -173,11 +173,16 @@ class HandoverService:
                 flag = "**High priority** (the customer seems upset). " if ticket.priority == "high" else ""
                 notice = (
                     f"{flag}New ticket #{ticket_id} from <@{ticket.customer_id}>: {jump_url or f'<#{thread_id}>'}\n"
-                    f"{ticket.summary}\nClaim it with `/admin tickets claim ticket:{ticket_id}`."
+                    f"{ticket.summary}\nClaim it with the button or `/admin tickets claim ticket:{ticket_id}`."
                 )
-                queued = await enqueue(
-                    session, [_staff_post(self.staff_channel_id, f"ticket-open:{ticket_id}", notice, ticket)]
+                row = outbox_row(
+                    "post",
+                    self.staff_channel_id,
+                    f"ticket-open:{ticket_id}",
+                    TicketOpened(ticket=ticket_id, content=notice[:2000]),
+                    customer_id=ticket.customer_id,
                 )
+                queued = await enqueue(session, [row])
         self._queued(queued)
 
     async def failed(self, ticket_id: int, why: str) -> None:

@@ -7,9 +7,13 @@ from dataclasses import dataclass
 
 import aiohttp
 
-from bot.config import Settings
+from bot.check_discord import configured, reachable
+from bot.config import ConfigError, Settings
 from bot.core.db import Database, safe_url
 from bot.core.errors import DatabaseUnavailable
+from bot.core.feeds import FeedError, parse_feed
+from bot.core.feeds.fetch import FeedFetcher
+from bot.core.services import load_knowledge
 from bot.core.text.wording import plural
 
 
@@ -39,8 +43,6 @@ async def _database(settings: Settings) -> CheckResult:
 
 async def _feed(settings: Settings) -> CheckResult:
     """Fetch the feed once and parse it, exactly as a poll would (nothing is stored)."""
-    from bot.core.feeds import FeedError, parse_feed
-    from bot.core.feeds.fetch import FeedFetcher
 
     url = settings.status_feed_url
     if not url:
@@ -97,8 +99,6 @@ async def _static(settings: Settings) -> list[CheckResult]:
         if settings.device_id_key
         else CheckResult("DEVICE_ID_KEY", False, "not set: device registration needs it")
     )
-    from bot.config import ConfigError
-    from bot.core.services import load_knowledge
 
     try:
         prompts, kb = load_knowledge(settings)
@@ -117,8 +117,6 @@ async def _static(settings: Settings) -> list[CheckResult]:
 
 async def _discord(settings: Settings) -> list[CheckResult]:
     """What `run` needs from Discord: the channels and roles configured, and the bot able to post there."""
-    from bot.check_discord import configured, reachable
-
     results = [CheckResult(name, ok, detail) for name, ok, detail in configured(settings)]
     if settings.discord_token is None or settings.guild_id is None:
         return results

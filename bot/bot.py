@@ -15,6 +15,7 @@ from bot.core.scheduler import build_scheduler
 from bot.core.services import Services
 from bot.exts.components import PERSISTENT_ITEMS
 from bot.exts.delivery import DiscordSender
+from bot.exts.handover import claim_view, reopen_view
 from bot.exts.status import subscribe_view
 from bot.pacing import GlobalPacer, pace
 
@@ -72,7 +73,13 @@ class SupportBot(commands.Bot):
         await services.status.snapshot()  # warm: the first burst of questions must not queue for it
         self.outbox = OutboxWorker(
             services.db,
-            DiscordSender(self, services.dm_channels, subscribe_view=subscribe_view),
+            DiscordSender(
+                self,
+                services.dm_channels,
+                subscribe_view=subscribe_view,
+                reopen_view=reopen_view,
+                claim_view=claim_view,
+            ),
             wakeup=services.wakeup,
             hook=services.status.delivery_hook,
             dm_per_second=self.settings.dm_per_second,
@@ -84,6 +91,7 @@ class SupportBot(commands.Bot):
             summary=services.status.summary_tick,
             reminder=services.status.reminder_tick,
             broadcast_progress=services.broadcasts.progress_tick,
+            ticket_sla=services.handover.sla_tick,
             poll_seconds=self.settings.status_poll_seconds,
             summary_every=self.settings.status_summary_every,
         )

@@ -70,7 +70,7 @@ async def run_sandbox(settings: Settings, data_dir: Path) -> int:
         saving = asyncio.create_task(_keep_saving(server, history), name="sandbox-history")
         overrides: dict[str, object] = {k.lower(): v for k, v in world.settings_env().items()}
         # a sandbox never touches the operator's real database
-        overrides["database_url"] = f"sqlite+aiosqlite:///{data_dir}/sandbox.db"
+        overrides["database_url"] = settings.sandbox_database_url
         if settings.status_feed_url is None:
             template = settings.knowledge_dir / SAMPLE_FEED
             if template.is_file():

@@ -26,6 +26,7 @@ from bot.core.staff.audit import AuditLog
 from bot.core.staff.broadcasts import Broadcasts
 from bot.core.staff.drafts import StatusDrafts
 from bot.core.staff.faq import FaqStore
+from bot.core.staff.review import ReviewQueue
 from bot.core.staff.tickets import HandoverService
 from bot.core.status.service import StatusService
 
@@ -123,6 +124,7 @@ class Services:
     conversations: ConversationStore
     answerer: Answerer
     handover: HandoverService
+    review: ReviewQueue
     llm: LLMClient | None
     status: StatusService
     audit: AuditLog
@@ -189,7 +191,15 @@ async def build_services(settings: Settings, *, device_key: str, migrate: bool =
         knowledge=knowledge,
         conversations=conversations,
         answerer=answerer,
-        handover=HandoverService(db, conversations, registry),
+        handover=HandoverService(
+            db,
+            conversations,
+            registry,
+            staff_channel_id=settings.staff_channel_id,
+            sla_minutes=settings.ticket_sla_minutes,
+            on_queued=wakeup.notify,
+        ),
+        review=ReviewQueue(db, on_queued=wakeup.notify),
         llm=llm,
         status=status,
         audit=AuditLog(db),

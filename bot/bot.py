@@ -14,7 +14,7 @@ from bot.core.notifications import OutboxWorker
 from bot.core.scheduler import build_scheduler
 from bot.core.services import Services
 from bot.exts.components import PERSISTENT_ITEMS
-from bot.pacing import GlobalPacer, pace
+from bot.pacing import GlobalPacer, Pacing, pace
 
 log = logging.getLogger(__name__)
 
@@ -56,8 +56,9 @@ class SupportBot(commands.Bot):
         )
         self.settings = settings
         self.services = services
+        self.pacing: Pacing | None = None
         if settings.discord_global_rate_limit:
-            pace(self.http, GlobalPacer(limit=settings.discord_global_rate_limit))
+            self.pacing = pace(self.http, GlobalPacer(limit=settings.discord_global_rate_limit))
         self.outbox: OutboxWorker | None = None
         self.scheduler: AsyncIOScheduler | None = None
 

@@ -58,9 +58,9 @@ class Bucket:
         tolerance = 0.05 + 0.1 * reset_after
         self.limit = max(1, limit)
         self.period = max(self.period, reset_after)
-        if status == 429:
+        if status == 429:  # the server's own word on when its window ends
             self.remaining = 0
-            self.reset_at = max(self.reset_at, reset_at)
+            self.reset_at = reset_at
         elif not self.known or reset_at > self.reset_at + tolerance:  # a newer window than we knew of
             self.remaining = left - others
             self.reset_at = reset_at

@@ -21,10 +21,10 @@ class Gate:
     def waiting(self) -> int:
         return len(self._line)
 
-    async def turn(self, room: Room, take: Callable[[], None]) -> bool:
+    async def turn(self, room: Room, take: Callable[[], None], clock: Callable[[], float] | None = None) -> bool:
         """Wait until `room` says there is room, then `take` it (in the same step). True if it waited."""
-        loop = asyncio.get_running_loop()
-        if not self._line and room(loop.time()) == 0:
+        now = clock or asyncio.get_running_loop().time
+        if not self._line and room(now()) == 0:
             take()
             return False
         me = asyncio.Event()
@@ -33,7 +33,7 @@ class Gate:
             while True:
                 timeout: float | None = None
                 if self._line[0] is me:
-                    timeout = room(loop.time())
+                    timeout = room(now())
                     if timeout == 0:
                         self._line.popleft()
                         take()

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import bisect
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from bot.pacing.gate import Gate
@@ -48,7 +49,7 @@ class GlobalPacer:
     """
 
     def __init__(self, limit: int = 50, window: float = 1.0, *, min_margin: float = 0.005,
-                 max_margin: float = 0.25) -> None:
+                 max_margin: float = 0.25, clock: Callable[[], float] | None = None) -> None:
         self.limit = limit
         self.window = window
         self.min_margin = min_margin
@@ -60,6 +61,10 @@ class GlobalPacer:
         self._penalty = 0.0
         self._quiet_sends = 0
         self._gate = Gate()
+        self._clock = clock  # the running loop's clock unless given (tests)
+
+    def now(self) -> float:
+        return self._clock() if self._clock is not None else asyncio.get_running_loop().time()
 
     # -- what the surge policy and the benchmarks read -------------------------------------------------
     @property
@@ -88,10 +93,9 @@ class GlobalPacer:
         self._unsent += 1
 
     async def acquire(self) -> Ticket:
-        loop = asyncio.get_running_loop()
-        started = loop.time()
-        waited = await self._gate.turn(self._room, self._take)
-        now = loop.time()
+        started = self.now()
+        waited = await self._gate.turn(self._room, self._take, self.now)
+        now = self.now()
         self.stats.granted += 1
         if waited:
             self.stats.waited += 1
@@ -101,7 +105,7 @@ class GlobalPacer:
 
     def sent(self, ticket: Ticket) -> None:
         """The request's headers have just been written (called once per try)."""
-        now = asyncio.get_running_loop().time()
+        now = self.now()
         ticket.sends += 1
         if ticket.sent_at is None:
             self._unsent -= 1
@@ -116,7 +120,7 @@ class GlobalPacer:
 
     def answered(self, ticket: Ticket, *, global_429: bool = False) -> None:
         """A response to the request's latest try arrived."""
-        now = asyncio.get_running_loop().time()
+        now = self.now()
         if ticket.sent_at is not None:
             self._round_trips.append(now - ticket.sent_at)
         if global_429:

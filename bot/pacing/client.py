@@ -112,7 +112,7 @@ class Pacing:
             headers.get("X-RateLimit-Global", "").lower() == "true" or headers.get("X-RateLimit-Scope") == "global"
         )
         if call.ticket is not None:
-            self.pacer.answered(call.ticket, global_429=is_global)
+            self.pacer.answered(call.ticket, global_429=is_global, server_time=_server_time(headers))
         if status == 429 and not is_global:
             self.pacer.stats.bucket_429s += 1
             log.info("429 on bucket %s (%s)", call.route_key, headers.get("X-RateLimit-Scope", "?"))
@@ -120,6 +120,14 @@ class Pacing:
             self.buckets.learn(call.route_key, call.major, call.bucket, headers.get("X-RateLimit-Bucket"))
             call.bucket.update(asyncio.get_running_loop().time(), headers, status)
             call.bucket.gate.wake()
+
+
+def _server_time(headers: Mapping[str, str]) -> float | None:
+    """When the server counted the request, on its wall clock: the window's reset minus the time to it."""
+    try:
+        return float(headers["X-RateLimit-Reset"]) - float(headers["X-RateLimit-Reset-After"])
+    except (KeyError, ValueError):
+        return None
 
 
 def _call_of(ctx: SimpleNamespace) -> _Call | None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import bisect
+import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -22,6 +23,7 @@ class Ticket:
 
     granted_at: float
     sent_at: float | None = None
+    sent_wall: float = 0.0  # the same moment on the wall clock, to compare with the server's
     sends: int = 0  # discord.py retries a 429 inside one call: each try reaches the server
 
 
@@ -44,8 +46,12 @@ class GlobalPacer:
     as soon as the first window's sends are a window old, not a window after their responses.
 
     `margin` covers requests not arriving at the server in the order and spacing they were sent (the way
-    there varies): it is half the recent spread of round trips, at least `min_margin`, plus a share for
-    every global 429 seen lately (which decays while none come).
+    there varies, and a busy loop writes late): it is the recent spread of the one-way delay, at least
+    `min_margin`, plus a share for every global 429 seen lately (which decays while none come). The
+    one-way delay is read from the responses: Discord's `X-RateLimit-Reset` minus `-Reset-After` is the
+    moment the server counted the request, on its clock; an unknown but constant offset between the two
+    clocks does not change the spread. Without those headers, the spread of round trips stands in (it
+    also counts delays on the way back, so it is larger than needed).
     """
 
     def __init__(self, limit: int = 50, window: float = 1.0, *, min_margin: float = 0.005,
@@ -58,6 +64,7 @@ class GlobalPacer:
         self._sent: list[float] = []  # send times of the last window + margin, sorted
         self._unsent = 0  # let through, not yet known to have left
         self._round_trips: deque[float] = deque(maxlen=64)
+        self._one_way: deque[float] = deque(maxlen=64)  # server's clock at arrival - our wall clock at send
         self._penalty = 0.0
         self._quiet_sends = 0
         self._gate = Gate()
@@ -74,7 +81,7 @@ class GlobalPacer:
 
     @property
     def margin(self) -> float:
-        trips = self._round_trips
+        trips = self._one_way if len(self._one_way) >= 8 else self._round_trips
         spread = max(trips) - min(trips) if trips else 0.0
         return min(self.max_margin, max(self.min_margin, spread) + self._penalty)
 
@@ -111,6 +118,7 @@ class GlobalPacer:
             self._unsent -= 1
         # (a retry after a 429 is one more request the server counts, without a slot of its own)
         ticket.sent_at = now
+        ticket.sent_wall = time.time()
         bisect.insort(self._sent, now)
         self._quiet_sends += 1
         if self._quiet_sends >= 2 * self.limit:  # a quiet stretch: forget half of the 429 penalty
@@ -118,11 +126,14 @@ class GlobalPacer:
             self._quiet_sends = 0
         self._notify()
 
-    def answered(self, ticket: Ticket, *, global_429: bool = False) -> None:
-        """A response to the request's latest try arrived."""
+    def answered(self, ticket: Ticket, *, global_429: bool = False, server_time: float | None = None) -> None:
+        """A response to the request's latest try arrived; `server_time`: when the server counted it (its
+        wall clock, if the response says)."""
         now = self.now()
         if ticket.sent_at is not None:
             self._round_trips.append(now - ticket.sent_at)
+            if server_time is not None and ticket.sent_wall:
+                self._one_way.append(server_time - ticket.sent_wall)
         if global_429:
             self.stats.global_429s += 1
             self._penalty = min(self.max_margin, self._penalty + 0.02)

@@ -22,6 +22,7 @@ log = logging.getLogger(__name__)
 EXTENSIONS: tuple[str, ...] = (
     "bot.exts.errors",
     "bot.exts.answers",
+    "bot.exts.surge",
     "bot.exts.handover",
     "bot.exts.devices",
     "bot.exts.status",

@@ -76,6 +76,7 @@ class Settings(BaseSettings):
     feed_alert_after_failures: int = Field(default=3, ge=1, le=1000)
     next_update_reminder_minutes: int = Field(default=15, ge=0, le=1440)
     dm_per_second: float = Field(default=0.5, gt=0, le=20)
+    surge_mode: Literal["auto", "off", "always"] = "auto"
 
     knowledge_dir: Path = Path("prompts")
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
@@ -195,6 +196,7 @@ HINTS: dict[str, str] = {
         "put the most direct messages per second the bot may send (at most 20; each DM uses one or two of "
         "Discord's 50 requests per second), e.g. 0.5"
     ),
+    "surge_mode": "put auto (switch when requests queue for Discord's limits), off, or always",
     "knowledge_dir": "put the folder holding faq.md and safety.md, e.g. prompts/",
     "log_level": "put one of DEBUG, INFO, WARNING, ERROR, CRITICAL",
 }

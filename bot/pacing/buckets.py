@@ -105,6 +105,15 @@ class Buckets:
         bucket = self._buckets.get(self.key(route_key, major))
         return bucket is not None and bucket.hot
 
+    def wait(self, route_key: str, major: str, now: float) -> float:
+        bucket = self._buckets.get(self.key(route_key, major))
+        if bucket is None or not bucket.known:
+            return 0.0
+        first = bucket.room(now) or 0.0
+        # each window lets `limit` of the queue through
+        windows = (bucket.gate.waiting + 1) // max(1, bucket.limit)
+        return first + windows * bucket.period if bucket.remaining <= 0 or bucket.gate.waiting else first
+
     def _forget_idle(self) -> None:
         now = asyncio.get_running_loop().time()
         for k in [k for k, b in self._buckets.items() if b.idle(now)]:

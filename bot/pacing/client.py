@@ -70,6 +70,10 @@ class Pacing:
         """Would one more request on this route wait for its bucket?"""
         return self.buckets.hot(route.key, route.major_parameters)
 
+    def wait(self, route: discord.http.Route) -> float:
+        """About how many seconds one more request on this route would wait for its bucket."""
+        return self.buckets.wait(route.key, route.major_parameters, asyncio.get_running_loop().time())
+
     async def request(self, original: Any, route: discord.http.Route, **kwargs: Any) -> Any:
         route_key, major = route.key, route.major_parameters
         bucket = self.buckets.get(route_key, major)

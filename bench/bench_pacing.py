@@ -341,12 +341,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--surge-grace", type=float, default=60.0, help="wait this long after the last question")
     p.add_argument("--timeout", type=float, default=120.0, help="per-answer timeout (dm-burst, support)")
     p.add_argument("--seed", type=int, default=1234)
-    p.add_argument("--smoke", action="store_true", help="a tiny run: 20 DMs, 4 x 2 in #support, 30 in 5 s")
+    p.add_argument("--smoke", action="store_true", help="a tiny run at 50 ms: 20 DMs, 4 x 2 in #support, 30 in 3 s")
     args = p.parse_args(argv)
     if args.smoke:
-        args.latencies = "0,50"
+        args.latencies = "50"
         args.dm_customers, args.support_customers, args.support_questions = 20, 4, 2
-        args.surge_customers, args.surge_seconds, args.surge_grace, args.timeout = 30, 5.0, 20.0, 30.0
+        args.surge_customers, args.surge_seconds, args.surge_grace, args.timeout = 30, 3.0, 5.0, 30.0
     return args
 
 

@@ -25,6 +25,9 @@ log = logging.getLogger(__name__)
 
 #: Not counted against the global limit, as on Discord (their buckets still apply).
 GLOBAL_EXEMPT = ("/interactions/", "/webhooks/")
+#: Answered once per interaction, within 3 s: no bucket to wait for (discord.py's route key would put every
+#: interaction's callback in one bucket).
+UNBUCKETED = ("/interactions/",)
 _CTX = "bot.pacing"
 
 
@@ -75,6 +78,8 @@ class Pacing:
         return self.buckets.wait(route.key, route.major_parameters, asyncio.get_running_loop().time())
 
     async def request(self, original: Any, route: discord.http.Route, **kwargs: Any) -> Any:
+        if route.path.startswith(UNBUCKETED):
+            return await original(route, **kwargs)
         route_key, major = route.key, route.major_parameters
         bucket = self.buckets.get(route_key, major)
         await bucket.gate.turn(bucket.room, bucket.take)

@@ -1,7 +1,7 @@
 """Test-only entry point: a sandbox server, the demo world, an echo bot and TerminalChat on the real stdin/stdout.
 
-Run as ``python tests/sandbox/terminal_demo_main.py`` (with the repository root on PYTHONPATH); test_terminal.py
-drives it through a pseudo-terminal.
+Run as ``python tests/sandbox/terminal/terminal_demo_main.py`` (with the repository root on PYTHONPATH);
+test_input.py drives it through a pseudo-terminal.
 """
 
 from __future__ import annotations

@@ -25,6 +25,7 @@ import argparse
 import asyncio
 import os
 import random
+import signal
 import subprocess
 import sys
 import tempfile
@@ -44,7 +45,8 @@ from bench._e2e_support import World, build_world, load_questions  # noqa: E402
 from bot.core.surge import DIGEST_TITLE  # noqa: E402
 from bot.sandbox import Message, SandboxServer  # noqa: E402
 from bot.sandbox import events as E  # noqa: E402
-from bot.sandbox.ratelimit import GLOBAL_EXEMPT_PREFIXES  # noqa: E402
+from bot.sandbox.events import RequestRecord  # noqa: E402
+from bot.sandbox.ratelimit import GLOBAL_EXEMPT_PREFIXES, RateLimiter  # noqa: E402
 
 ALLOWANCE = 50.0
 DEVICE_KEY = "bench-device-key-0123456789abcdef"
@@ -103,6 +105,14 @@ class Result:
     by_route: Counter[str] = field(default_factory=Counter)
     notes: list[str] = field(default_factory=list)
 
+    bound: float = 0.0  # seconds the accepted requests need at least, under the global limit and the buckets
+    bound_by: str = ""
+
+    @property
+    def of_limits(self) -> float:
+        """The fastest any client could have sent these requests under Discord's limits, over our time."""
+        return self.bound / self.span if self.span > 0 else float("nan")
+
     @property
     def efficiency(self) -> float:
         """A perfect client sends 50 at the start of each 1 s window: (accepted - 1) // 50 seconds."""
@@ -119,6 +129,8 @@ class Result:
             f"({self.ok / self.span / ALLOWANCE * 100 if self.span else 0:.0f}% of 50/s); "
             f"fixed-window efficiency {self.efficiency * 100:.0f}%; requests per answer "
             f"{self.ok / max(1, self.answered):.2f}",
+            f"  Discord's limits allow these requests in {self.bound:.2f} s at best (bound by {self.bound_by}): "
+            f"{self.of_limits * 100:.0f}% of what the limits allow",
             "  429s: " + (", ".join(f"{k} {v}" for k, v in self.limited.most_common()) or "none"),
             "  by route: " + ", ".join(f"{k} x{v}" for k, v in self.by_route.most_common(6)),
         ]
@@ -138,7 +150,7 @@ def bot_process(world: World, extra: dict[str, str]) -> Iterator[subprocess.Pope
         "DEVICE_ID_KEY": DEVICE_KEY,
         "KNOWLEDGE_DIR": str(REPO / "prompts"),
         "QUESTIONS_PER_MINUTE": "600",
-        "LOG_LEVEL": "WARNING",
+        "LOG_LEVEL": "INFO",  # the bot logs its pacing summary (INFO) when it closes
         "PYTHONPATH": str(REPO),
         **extra,
     }
@@ -147,9 +159,9 @@ def bot_process(world: World, extra: dict[str, str]) -> Iterator[subprocess.Pope
     try:
         yield proc
     finally:
-        proc.terminate()
+        proc.send_signal(signal.SIGINT)  # closes the bot as Ctrl-C does
         try:
-            proc.wait(10)
+            proc.wait(15)
         except subprocess.TimeoutExpired:
             proc.kill()
         log.close()
@@ -157,6 +169,9 @@ def bot_process(world: World, extra: dict[str, str]) -> Iterator[subprocess.Pope
         problems = [ln for ln in text.splitlines() if "Traceback" in ln or " ERROR " in ln]
         if problems:
             print(f"  (bot log: {len(problems)} error line(s), first: {problems[0][:160]})")
+        for line in text.splitlines():
+            if "pacing: " in line:
+                print("  bot says: " + line[line.index("pacing: "):])
         tmp.cleanup()
 
 
@@ -178,12 +193,38 @@ def measure(srv: SandboxServer, res: Result, since_wall: float) -> None:
     res.ok = len(ok)
     res.limited = Counter(r.bucket or "?" for r in reqs if r.status == 429)
     res.by_route = Counter(f"{r.method} {r.route}" for r in reqs)
+    res.bound, res.bound_by = limits_bound(ok)
     if ok:
         first = min(r.timestamp for r in ok)
         res.span = max(r.timestamp for r in ok) - first
         times = sorted(r.timestamp - first for r in ok)
         # where each window of 50 began: a perfect client starts one every second
         res.notes.append("every 50th accepted request at: " + ", ".join(f"{t:.3f}" for t in times[::50]) + " s")
+
+
+def limits_bound(ok: list[RequestRecord]) -> tuple[float, str]:
+    """Seconds a perfect client needs for these requests: each bucket (and the global limit) lets `limit` go at
+    the start of each of its windows, so n requests need (n - 1) // limit windows after the first."""
+    counts: Counter[tuple[str, str]] = Counter()
+    specs: dict[str, tuple[int, float]] = {"global": (int(ALLOWANCE), 1.0)}
+    for r in ok:
+        spec = RateLimiter.spec_for(r.method, r.route or "")
+        params = dict(zip(_segments(r.route or ""), r.path.split("/"), strict=False))
+        major = params.get(spec.major, "") if spec.major else "/".join(sorted(params.values()))
+        counts[(spec.name, major)] += 1
+        specs[spec.name] = (spec.limit, spec.window)
+    counts[("global", "")] = len(ok)
+    best, by = 0.0, "nothing"
+    for (name, _major), n in counts.items():
+        limit, window = specs[name]
+        need = (n - 1) // limit * window
+        if need > best:
+            best, by = need, f"{name}: {n} requests, {limit} per {window:g} s"
+    return best, by
+
+
+def _segments(template: str) -> list[str]:
+    return [seg[1:-1] if seg.startswith("{") else f"={seg}" for seg in template.split("/")]
 
 
 # -- scenarios ------------------------------------------------------------------------------------------
@@ -367,7 +408,8 @@ async def amain(args: argparse.Namespace) -> None:
                     f"  {label:<20} {ms:5.0f} ms: {res.answered}/{res.asked} answered, "
                     f"p50 {pct(res.waits, 0.5):6.2f} s p99 {pct(res.waits, 0.99):6.2f} s, "
                     f"{res.ok / res.span / ALLOWANCE * 100 if res.span else 0:4.0f}% of 50/s, "
-                    f"efficiency {res.efficiency * 100:4.0f}%, 429s {sum(res.limited.values())}, "
+                    f"efficiency {res.efficiency * 100:4.0f}% (fixed windows), {res.of_limits * 100:4.0f}% of what "
+                    f"the limits allow, 429s {sum(res.limited.values())}, "
                     f"req/answer {res.ok / max(1, res.answered):.2f}"
                 )
     print("\nsummary:")

@@ -96,6 +96,8 @@ class SupportBot(commands.Bot):
             self.scheduler.shutdown(wait=False)
         if self.outbox is not None:
             await self.outbox.stop()
+        if self.pacing is not None:
+            log.info("%s", self.pacing.summary())
         await super().close()
 
     async def sync_commands(self) -> None:

@@ -73,6 +73,13 @@ class Pacing:
         """Would one more request on this route wait for its bucket?"""
         return self.buckets.hot(route.key, route.major_parameters)
 
+    def summary(self) -> str:
+        st = self.pacer.stats
+        return (
+            f"pacing: {st.granted} requests, {st.waited} waited for the global window ({st.wait_seconds:.1f} s in "
+            f"all), 429s: {st.global_429s} global, {st.bucket_429s} per route; margin now {self.pacer.margin:.3f} s"
+        )
+
     def wait(self, route: discord.http.Route) -> float:
         """About how many seconds one more request on this route would wait for its bucket."""
         return self.buckets.wait(route.key, route.major_parameters, asyncio.get_running_loop().time())

@@ -10,15 +10,17 @@ This module decides and renders; the transport (bot/exts/surge.py) measures the 
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 
 MESSAGE_LIMIT = 2000
-DIGEST_TITLE = "**What we know** (answers to the questions asked most right now; updated as questions come in)"
+DIGEST_TITLE = "**What we know** (the questions asked most right now, kept up to date)"
 DIGEST_FOOTER = (
-    "Your question is not here? Use `/ask` to get an answer privately, without waiting in line. "
-    "Please do not post device IDs here."
+    "Your question is not here, or you want the details? Use `/ask` to get an answer privately, without "
+    "waiting in line. Please do not post device IDs here."
 )
+ENTRY_CHARS = 260  # the first sentences of each answer: the post holds more questions
 
 
 @dataclass
@@ -91,10 +93,22 @@ class PublicDigest:
 
     def _entry(self, key: str) -> str:
         t = self.topics[key]
-        text = " ".join(t.text.split())
-        if len(text) > 400:
-            text = text[:397].rsplit(" ", 1)[0] + "..."
-        return f"**{t.title}**\n{text}"
+        return f"**{t.title}**\n{first_sentences(t.text, ENTRY_CHARS)}"
+
+
+def first_sentences(text: str, limit: int) -> str:
+    """Whole sentences up to `limit` characters (at least the first one, cut at a word if it is longer)."""
+    words = " ".join(text.split())
+    if len(words) <= limit:
+        return words
+    out = ""
+    for sentence in re.split(r"(?<=[.!?])\s+", words):
+        if out and len(out) + 1 + len(sentence) > limit:
+            break
+        out = f"{out} {sentence}".strip()
+    if len(out) > limit:
+        out = out[: limit - 3].rsplit(" ", 1)[0] + "..."
+    return out
 
 
 def slow_mode_notice(channel_mention: str, questions_last_minute: int) -> str:

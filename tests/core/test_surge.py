@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.core.surge import DIGEST_FOOTER, MESSAGE_LIMIT, PublicDigest, SurgeDetector
+from bot.core.surge import DIGEST_FOOTER, MESSAGE_LIMIT, PublicDigest, SurgeDetector, first_sentences
 
 
 def test_a_surge_starts_when_requests_queue_and_ends_only_after_a_calm_minute() -> None:
@@ -41,3 +41,11 @@ def test_the_post_stays_one_message_and_says_which_questions_it_covers() -> None
     assert post.covers("q0")
     assert not post.covers("q29")  # did not fit: that customer is answered one to one
     assert all(f"Question number {i}?" in post.render() for i in range(30) if post.covers(f"q{i}"))
+
+
+def test_each_entry_keeps_whole_first_sentences() -> None:
+    text = "No. Please do not reset your phone. " + "A reset erases the data on the phone. " * 10
+    short = first_sentences(text, 60)
+    assert short == "No. Please do not reset your phone."
+    assert first_sentences("One very long sentence " * 10, 40).endswith("...")
+    assert len(first_sentences("One very long sentence " * 10, 40)) <= 40

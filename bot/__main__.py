@@ -177,6 +177,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command is None:
         parser.print_help()
         return 2
+    if args.command == "sandbox" and not 0 <= args.jitter_ms <= args.latency_ms:
+        parser.error("--jitter-ms must be between 0 and --latency-ms")
     if args.command == "db" and args.db_command is None:
         parser.parse_args(["db", "--help"])
     if args.command == "devices" and args.devices_command is None:
@@ -190,8 +192,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "run":
             coro: Awaitable[int] = _cmd_run(settings)
         elif args.command == "sandbox":
-            if not 0 <= args.jitter_ms <= args.latency_ms:
-                parser.error("--jitter-ms must be between 0 and --latency-ms")
             coro = _cmd_sandbox(settings, args.latency_ms, args.jitter_ms)
         elif args.command == "check":
             coro = _cmd_check(settings)

@@ -84,6 +84,7 @@ _DOMAIN = re.compile(
 )
 _EMAIL = re.compile(r"\b[\w.+-]+@((?:[a-z0-9-]+\.)+[a-z]{2,})\b")
 _PHONE = re.compile(r"(?<![\w.:/])(\+?\d[\d\s().-]{5,18}\d)(?![\w:/])")
+_NOT_PHONE = re.compile(r"(?:#|\b(?:order|ticket|ref|reference|case|invoice|account|no\.?|number|id)\b)\W{0,3}$")
 _RELATIVE_RE = re.compile(r"\b(" + "|".join(re.escape(r) for r in _RELATIVE) + r")\b")
 
 
@@ -207,6 +208,8 @@ def extract(text: str) -> list[Claim]:
         add("duration", m, {("vague", m.group(1))})
     for m in _PHONE.finditer(folded):
         digits = re.sub(r"\D", "", m.group(1))
+        if _NOT_PHONE.search(folded, max(0, m.start(1) - 14), m.start(1)):
+            continue  # "order #4455-6677-8899" is an order number
         if len(digits) >= 7:
             add("phone", m, {("tel", digits[-7:])}, 1)
     return claims

@@ -7,7 +7,8 @@ publishes, caches, logs and audits.
 How it reads text:
 1. Fold it (`bot.core.text.normalize`): every Unicode digit becomes ASCII, zero-width and
    format characters go, full-width and mathematical digits become plain ones, look-alike
-   letters between digits ("O" for 0, "l" for 1) count as the digits they imitate.
+   letters next to digits ("O" for 0; "l", "I" for 1 between two digits) count as the
+   digits they imitate.
 2. Find runs of digits (and, for MEIDs, hex digits) joined across the separators a person
    skips when reading a number: spaces of every width, tabs, a line break, "-", ".", ",",
    "_", "/", "'" (at most 6 characters, at most 2 of them not spaces). Letters glued to a
@@ -40,9 +41,9 @@ _SEP = frozenset(" -.,_/'’·:*~`()")
 _MAX_GAP = 6
 _MAX_GAP_MARKS = 2
 _DIGITS = re.compile(r"[0-9]+")
-_HEX = re.compile(r"[0-9a-f]+")
+_HEX = re.compile(r"[0-9a-f]*[0-9][0-9a-f]*")  # a group without a digit is a word, not part of an MEID
 # look-alike letters standing between two digits count as the digit ("35209900l761481")
-_SANDWICH = re.compile(r"(?<=[0-9])[oli|]{1,2}(?=[0-9])")
+_SANDWICH = re.compile(r"(?<=[0-9])[oli|]{1,2}(?=[0-9])|(?<=[0-9])o{1,6}|o{1,6}(?=[0-9])")
 _SANDWICH_DIGIT = {"o": "0", "l": "1", "i": "1", "|": "1"}
 _LABELS = re.compile(r"imeisv|imei|meid|esn|serial|device|number|code")
 _MEID_LABEL = re.compile(r"meid|esn")
@@ -235,7 +236,7 @@ class IdScanner:
                     device = _meid_in(joined)
                     if device is None or not _plausible(run, ftext, i, j):
                         continue
-                    labelled = _MEID_LABEL.search(ftext, max(0, run[i].start - 12), run[i].start) is not None
+                    labelled = _MEID_LABEL.search(ftext, max(0, run[i].start - 24), run[i].start) is not None
                     if labelled or any(ch.isalpha() for ch in device.normalized.lstrip("ABCDEF")):
                         # letters glued to an MEID go with it: over-redacting them is the safe side
                         out.append((run[i].start, run[j].end, device))

@@ -45,13 +45,14 @@ NEGATIONS = frozenset(_NEGATION_TEXT.split())
 _STOP_TEXT = """a an the your you my our this that these those it its to of on in at for and or with from by
     please just then also so be is are can could should would will may might all any some"""
 STOP_WORDS = frozenset(_STOP_TEXT.split())
+HYPOTHETICAL = frozenset({"would"})  # "a reset would erase everything" describes, it does not advise
 PHRASE_GAP = 3
 EXAMPLE_GAP = 6
-NEGATION_REACH = 5
+NEGATION_REACH = 8
 _LEET = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", "$": "s"})
 _WORD = re.compile(r"[a-z0-9@$]+(?:'[a-z]+)?")
 _SENTENCE_END = re.compile(r"[.!?\n]+(?:\s|$)|\n")
-_CLAUSE_END = re.compile(r"[,;:()\[\]\"]|\s-\s|\s>\s")
+_CLAUSE_END = re.compile(r"[,;:()\[\]\"]|\s-\s")
 _stemmer = snowballstemmer.stemmer("english")
 
 
@@ -134,9 +135,13 @@ def _negated(tokens: Sequence[_Token], start: int) -> bool:
         t = tokens[k]
         if t.clause != clause:
             break
-        if t.word in NEGATIONS or t.word.endswith("n't"):
+        if _negation(t) or (t.word in HYPOTHETICAL and start - k <= 2):
             return True
     return False
+
+
+def _negation(token: _Token) -> bool:
+    return token.word in NEGATIONS or token.word.endswith("n't")
 
 
 Slot = tuple[tuple[str, ...], ...]  # alternatives, each a sequence of stems
@@ -162,23 +167,30 @@ class NeverRule:
             end = _match_alt(tokens, i, first)
             if end is None:
                 continue
-            if self._rest(tokens, end, 1, tokens[i]) and not _negated(tokens, i):
+            last = self._rest(tokens, end, 1, tokens[i])
+            if last is None or _negated(tokens, i):
+                continue
+            own = {stem for slot in self.slots for alt in slot for stem in alt}
+            if not any(_negation(t) or (t.word in HYPOTHETICAL and t.stem not in own) for t in tokens[i:last]):
                 return True
         return False
 
-    def _rest(self, tokens: Sequence[_Token], pos: int, slot: int, anchor: _Token) -> bool:
+    def _rest(self, tokens: Sequence[_Token], pos: int, slot: int, anchor: _Token) -> int | None:
+        """The end of a match of slots[slot:] starting within `gap` words of pos, or None."""
         if slot == len(self.slots):
-            return True
+            return pos
         for k in range(pos, min(len(tokens), pos + self.gap + 1)):
             t = tokens[k]
             if (t.clause if self.scope == "clause" else t.sentence) != (
                 anchor.clause if self.scope == "clause" else anchor.sentence
             ):
-                return False
+                return None
             end = _match_alt(tokens, k, self.slots[slot])
-            if end is not None and self._rest(tokens, end, slot + 1, anchor):
-                return True
-        return False
+            if end is not None:
+                last = self._rest(tokens, end, slot + 1, anchor)
+                if last is not None:
+                    return last
+        return None
 
 
 def _match_alt(tokens: Sequence[_Token], i: int, slot: Slot) -> int | None:

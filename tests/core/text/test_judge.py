@@ -107,3 +107,16 @@ def test_regex_rules_still_work_and_see_folded_text() -> None:
 def test_bad_rules_are_explained(item: str, words: str) -> None:
     with pytest.raises(RuleSyntaxError, match=words):
         parse_never_rule(item)
+
+
+def test_negation_or_description_inside_the_match() -> None:
+    rules = [
+        parse_never_rule("phrase: do|try|perform reset|factory_reset"),
+        parse_never_rule("phrase: reset|wipe|erase phone|everything"),
+        parse_never_rule("phrase: reset will|would|should fix|help"),
+    ]
+    assert violations(rules, "Please do not reset your phone.") == []  # "do ... not ... reset"
+    assert violations(rules, "A full reset would erase everything, so please don't.") == []
+    assert violations(rules, "A reset would wipe your phone.") == []
+    assert violations(rules, "Resetting would help.")  # "would" is part of this rule
+    assert violations(rules, "Do a reset.")

@@ -71,14 +71,13 @@ def never_rules(path: Path) -> list[object]:
     return [parse_never_rule(line[2:].strip()) for line in text.splitlines() if line.startswith("- ")]
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--smoke", action="store_true", help="a tiny run for CI")
-    parser.add_argument("--rules", type=Path, default=ROOT / "prompts" / "safety.md")
-    args = parser.parse_args()
+RULES = ROOT / "prompts" / "safety.md"
 
+
+def run(*, smoke: bool = False, rules_path: Path = RULES, speed: bool = True) -> dict[str, int]:
+    """Print the figures; return the counts that must be 0 (and the totals)."""
     scanner = IdScanner(SERIAL_PATTERN)
-    rules = never_rules(args.rules)
+    rules = never_rules(rules_path)
     faq = load_faq(ROOT / "prompts" / "faq.md")
     faq_text = format_faq(faq)
     gate = OutputGate(
@@ -92,7 +91,7 @@ def main() -> None:
     outputs = load("hostile_model_outputs.jsonl")
     inputs = load("hostile_customer_inputs.jsonl")
     ordinary = load("ordinary.jsonl")
-    if args.smoke:
+    if smoke:
         outputs, inputs, ordinary = outputs[::10], inputs[::10], ordinary[::20]
 
     # 1. hostile model outputs
@@ -152,9 +151,23 @@ def main() -> None:
         f"grounded answers refused {len(fp_refused)} of {len(answers)} {fp_refused}"
     )
 
+    figures = {
+        "outputs": len(outputs),
+        "outputs_through": sum(map(len, through.values())),
+        "inputs": len(inputs),
+        "input_id_leaks": len(id_leaks),
+        "ordinary": len(ordinary),
+        "false_ids": len(fp_ids),
+        "false_unsafe": len(fp_unsafe),
+        "false_faq": len(fp_faq),
+        "false_refusals": len(fp_refused),
+    }
+    if not speed:
+        return figures
+
     # 4. throughput
     mix = [str(i["text"]) for i in [*outputs, *inputs, *ordinary] if len(str(i["text"])) < 5000]
-    rounds = 1 if args.smoke else 20
+    rounds = 1 if smoke else 20
     start = time.perf_counter()
     for _ in range(rounds):
         for text in mix:
@@ -171,10 +184,19 @@ def main() -> None:
         ("60,000-char answer", ("Your data is being restored, see 29 Nov at 17:00. " * 1200)[:60000]),
     ):
         start = time.perf_counter()
-        n = 3 if args.smoke else 20
+        n = 3 if smoke else 20
         for _ in range(n):
             scanner.find(text)
         print(f"  {label}: {(time.perf_counter() - start) / n * 1000:.1f} ms per scan")
+    return figures
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--smoke", action="store_true", help="a tiny run for CI")
+    parser.add_argument("--rules", type=Path, default=ROOT / "prompts" / "safety.md")
+    args = parser.parse_args()
+    run(smoke=args.smoke, rules_path=args.rules)
 
 
 if __name__ == "__main__":

@@ -210,7 +210,7 @@ def extract(text: str) -> list[Claim]:
         digits = re.sub(r"\D", "", m.group(1))
         if _NOT_PHONE.search(folded, max(0, m.start(1) - 14), m.start(1)):
             continue  # "order #4455-6677-8899" is an order number
-        if len(digits) >= 7:
+        if 7 <= len(digits) <= 13:  # longer runs are device IDs or references, not phone numbers
             add("phone", m, {("tel", digits[-7:])}, 1)
     return claims
 

@@ -171,10 +171,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.parse_args(["devices", "--help"])
     try:
         settings = load_settings()
-        if args.command == "sandbox":  # the terminal is the chat: logs go to a file
-            setup_logging(settings.log_level, file=DATA_DIR / "sandbox.log")
-        else:
-            setup_logging(settings.log_level)
+        # the terminal is the chat in the sandbox: logs go to a file there
+        log_file = DATA_DIR / "sandbox.log" if args.command == "sandbox" else None
+        setup_logging(settings.log_level, file=log_file, serial_pattern=settings.device_serial_pattern)
         if args.command == "run":
             coro: Awaitable[int] = _cmd_run(settings)
         elif args.command == "sandbox":

@@ -9,6 +9,8 @@ from typing import Any
 
 import openai
 
+from bot.core.text.idscan import IdScanner
+
 log = logging.getLogger(__name__)
 
 HANDOVER_TOOL: dict[str, Any] = {
@@ -49,14 +51,18 @@ class LLMClient:
         timeout: float = 20.0,
         max_retries: int = 2,
         max_tokens: int = 400,
+        scanner: IdScanner | None = None,
     ) -> None:
         self.model = model
+        self.scanner = scanner or IdScanner()
         self.max_tokens = max_tokens
         self._client = openai.AsyncOpenAI(
             api_key=api_key, base_url=base_url, timeout=timeout, max_retries=max_retries
         )
 
     async def complete(self, messages: list[dict[str, str]]) -> LLMReply:
+        # the last line of defence on the way out: no device ID ever reaches the model's provider
+        messages = [{**m, "content": self.scanner.redact(m["content"])} for m in messages]
         try:
             resp = await self._client.chat.completions.create(
                 model=self.model,
@@ -82,6 +88,8 @@ class LLMClient:
                     reason = str(json.loads(fn.arguments or "{}").get("reason") or "requested by the assistant")
                 except (ValueError, AttributeError):
                     reason = "requested by the assistant"
+        if reason is not None:
+            reason = self.scanner.redact(reason)
         text = (message.content or "").strip()
         if not text and reason is None:
             raise LLMError("empty answer")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 import discord
 import yarl
@@ -13,6 +14,7 @@ from bot.config import Settings
 from bot.core.notifications import OutboxWorker
 from bot.core.scheduler import build_scheduler
 from bot.core.services import Services
+from bot.guard import PublishGuard, install_publish_guard
 from bot.pacing import GlobalPacer, pace
 
 log = logging.getLogger(__name__)
@@ -58,7 +60,14 @@ class SupportBot(commands.Bot):
         if settings.discord_global_rate_limit:
             pace(self.http, GlobalPacer(limit=settings.discord_global_rate_limit))
         self.outbox: OutboxWorker | None = None
+        self.publish_guard: PublishGuard | None = None
         self.scheduler: AsyncIOScheduler | None = None
+
+    async def on_command_error(self, context: commands.Context[Any], exception: commands.CommandError, /) -> None:
+        # the bot has no prefix commands: "@bot my question" is a question, not an unknown command
+        if isinstance(exception, commands.CommandNotFound):
+            return
+        await super().on_command_error(context, exception)
 
     async def setup_hook(self) -> None:
         from bot.exts.privacy import DeleteButton
@@ -66,6 +75,8 @@ class SupportBot(commands.Bot):
         from bot.ui.admin_views import ADMIN_ITEMS
         from bot.ui.views import PERSISTENT_ITEMS
 
+        # the last boundary: no device ID leaves in any message, embed, thread name or interaction reply
+        self.publish_guard = install_publish_guard(self, self.services.scanner)
         for ext in EXTENSIONS:
             await self.load_extension(ext)
         self.add_dynamic_items(*PERSISTENT_ITEMS, SubscribeButton, DeleteButton, *ADMIN_ITEMS)

@@ -22,6 +22,7 @@ from bot.core.privacy import PrivacyService
 from bot.core.registry import DeviceRegistry
 from bot.core.staff import AuditLog, Broadcasts, FaqStore
 from bot.core.status import StatusService
+from bot.core.text.idscan import IdScanner
 
 log = logging.getLogger(__name__)
 
@@ -65,7 +66,7 @@ def load_knowledge(settings: Settings) -> tuple[Prompts, KnowledgeBase]:
     return prompts, KnowledgeBase(prompts.faq, paths=[folder / "faq.md"])
 
 
-def build_llm(settings: Settings) -> LLMClient | None:
+def build_llm(settings: Settings, scanner: IdScanner | None = None) -> LLMClient | None:
     if settings.openai_api_key is None:
         return None
     return LLMClient(
@@ -73,6 +74,7 @@ def build_llm(settings: Settings) -> LLMClient | None:
         base_url=settings.openai_base_url,
         model=settings.openai_model,
         timeout=settings.llm_timeout_seconds,
+        scanner=scanner,
     )
 
 
@@ -94,6 +96,7 @@ class Services:
     broadcasts: Broadcasts
     privacy: PrivacyService
     dm_channels: DmChannels
+    scanner: IdScanner  # the one device-ID scanner, used at every boundary
 
     def on_queued(self, wake: Callable[[], None]) -> None:
         """Tell the delivery loop when new outbox rows are committed."""
@@ -123,9 +126,10 @@ async def build_services(settings: Settings, *, device_key: str, migrate: bool =
         await db.dispose()
         raise
     cipher = DeviceCipher(device_key)
+    scanner = IdScanner.from_settings(settings)
     registry = DeviceRegistry(db, cipher, serial_pattern=settings.device_serial_pattern)
     conversations = ConversationStore(db)
-    llm = build_llm(settings)
+    llm = build_llm(settings, scanner)
     status = StatusService(
         db,
         cipher,
@@ -171,4 +175,5 @@ async def build_services(settings: Settings, *, device_key: str, migrate: bool =
         broadcasts=Broadcasts(db, staff_channel_id=settings.staff_channel_id),
         privacy=PrivacyService(db, cipher, registry, conversations, dm_channels),
         dm_channels=dm_channels,
+        scanner=scanner,
     )

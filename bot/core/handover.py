@@ -13,7 +13,8 @@ from bot.core.conversations import ConversationStore
 from bot.core.db import Database
 from bot.core.models import Ticket, utcnow
 from bot.core.registry import DeviceRegistry
-from bot.core.safety import neutralize_mentions, redact_device_ids
+from bot.core.safety import neutralize_mentions
+from bot.core.text.idscan import IdScanner
 
 log = logging.getLogger(__name__)
 
@@ -44,10 +45,13 @@ def _view(t: Ticket) -> TicketView:
 
 
 class HandoverService:
-    def __init__(self, db: Database, conversations: ConversationStore, registry: DeviceRegistry) -> None:
+    def __init__(
+        self, db: Database, conversations: ConversationStore, registry: DeviceRegistry, scanner: IdScanner | None = None
+    ) -> None:
         self.db = db
         self.conversations = conversations
         self.registry = registry
+        self.scanner = scanner or IdScanner()
 
     async def open_ticket(self, customer_id: int, reason: str) -> TicketView:
         """Record the hand-over first, so that it exists even if Discord then fails."""
@@ -74,10 +78,11 @@ class HandoverService:
         turns = await self.conversations.recent_turns_for(customer_id, limit=4)
         if turns:
             lines.append("Latest questions and answers:")
+            redact = self.scanner.redact  # before clipping: a clipped ID would no longer look like one
             for question, answer in turns:
-                lines.append(f"• Q: {_clip(question, 200)}")
-                lines.append(f"  A: {_clip(answer, 160)}")
-        text = neutralize_mentions(redact_device_ids("\n".join(lines)))
+                lines.append(f"• Q: {_clip(redact(question), 200)}")
+                lines.append(f"  A: {_clip(redact(answer), 160)}")
+        text = neutralize_mentions(self.scanner.redact("\n".join(lines)))
         return text[:SUMMARY_LIMIT]
 
     async def opened(self, ticket_id: int, thread_id: int) -> None:

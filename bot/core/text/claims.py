@@ -67,10 +67,12 @@ _DATE_ISO = re.compile(r"(?<!\d)(20\d\d)-(\d{1,2})-(\d{1,2})(?!\d)")
 _DATE_SLASH = re.compile(r"(?<![\d/.])(\d{1,2})([/.])(\d{1,2})(?:\2(\d{4}|\d{2}))?(?![\d/])")
 _DATE_DM = re.compile(rf"(?<!\d)(\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTH}(?![a-z])")
 _DATE_MD = re.compile(rf"(?<![a-z]){_MONTH}\s+(\d{{1,2}})(?:st|nd|rd|th)?(?!\d)")
+_DAY_ALONE = re.compile(r"\bthe\s+(\d{1,2})(?:st|nd|rd|th)\b")
 _MONTH_ALONE = re.compile(rf"\b(?:in|by|until|before|end of|early|mid|late)\s+{_MONTH}(?![a-z])")
 _DURATION = re.compile(
     r"(?<![\w.])(\d+(?:\.\d+)?|" + "|".join(sorted((re.escape(w) for w in _WORD_NUMBERS), key=len, reverse=True))
-    + r")(?:\s*(?:-|to|or)\s*(\d+(?:\.\d+)?))?\s*(minute|min|hour|hr|h|day|week|month)s?\b"
+    + r")(?:\s*(?:-|to|or)\s*(\d+(?:\.\d+)?))?\s*(?:(?:business|working|calendar|more|full|extra|whole)\s+)?"
+    r"(minute|min|hour|hr|h|day|week|month)s?\b"
 )
 _VAGUE_DURATION = re.compile(rf"\b{_VAGUE}\s+(minute|hour|day|week|month)s\b")
 _MONEY_SIGN = re.compile(rf"([$€£¥])\s?{_NUM}(?:\s?(k|m)\b)?")
@@ -80,7 +82,9 @@ _PERCENT = re.compile(rf"(?<![\d.]){_NUM}\s?(%|percent\b|per\s+cent\b|pct\b)")
 _URL = re.compile(r"\b(?:https?://|www\.)[^\s<>()\[\]{}\"'`]+", re.IGNORECASE)
 _DOMAIN = re.compile(
     r"(?<![@\w.-])((?:[^\W_](?:[\w-]*[^\W_])?\.)+(?:com|net|org|io|co|app|info|biz|xyz|me|support|help|"
-    r"online|site|link|ly|gg|dev|uk|de|us|ru|cn|tk|top|live|shop|store|page|click)\b(?:/[^\s<>()\[\]{}\"'`]*)?)"
+    r"online|site|link|ly|gg|dev|uk|de|us|ru|cn|tk|top|live|shop|store|page|click|zip|mov|ai|cc|tv|ws|su|pw|"
+    r"cf|ga|ml|gq|icu|cyou|cam|quest|rest|fun|space|website|today|news|email|center|services|life|world|fr|es|"
+    r"nl|br|au|ca|ch|se|pl|eu|gov|edu|example)\b(?:/[^\s<>()\[\]{}\"'`]*)?)"
 )
 _EMAIL = re.compile(r"\b[\w.+-]+@((?:[a-z0-9-]+\.)+[a-z]{2,})\b")
 _PHONE = re.compile(r"(?<![\w.:/])(\+?\d[\d\s().-]{5,18}\d)(?![\w:/])")
@@ -182,6 +186,8 @@ def extract(text: str) -> list[Claim]:
         add("date", m, _dates(a, b) | _dates(b, a))
     for m in _MONTH_ALONE.finditer(folded):
         add("date", m, {("m", _month(m.group(1)))}, 1)
+    for m in _DAY_ALONE.finditer(folded):
+        add("date", m, {("dom", int(m.group(1)))})
     for m in _RELATIVE_RE.finditer(folded):
         add("date", m, {("rel", m.group(1))})
 
@@ -232,6 +238,7 @@ def ungrounded(answer: str, grounding: Iterable[str], allowed_domains: Iterable[
             if claim.kind == "duration":  # "48 hours" grounds "a few hours" / "a couple of days"
                 known |= {("vague", unit) for v in claim.values if v[0] == "dur" for unit in _unit_names(v)}
             known |= {("m", v[1]) for v in claim.values if v[0] == "d"}  # "29 November" grounds "November"
+            known |= {("dom", v[2]) for v in claim.values if v[0] == "d"}  # ... and "the 29th"
     out = []
     for claim in claims:
         if claim.kind == "link":

@@ -29,6 +29,7 @@ def check(answer: str) -> list[str]:
         "Write to help@larkspur.com.",
         "Registering takes about two minutes.",
         "You registered on 20 Nov.",
+        "You registered on the 20th.",
         "Updates come in November.",
         "There is no date yet; we will tell you as soon as we know.",
         "Version 2.1 of the app is fine; dial *#06# to see your IMEI.",
@@ -56,6 +57,11 @@ def test_grounded_claims_pass(answer: str) -> None:
         ("It will be fixed by Friday.", "date"),
         ("Call our hotline on 1-800-555-0199.", "phone"),
         ("Restored by December.", "date"),
+        ("We'll be back online in about three hours.", "duration"),
+        ("Allow 2-3 business days.", "duration"),
+        ("It is fixed on the 15th.", "date"),
+        ("Details at bit.ly/3xYz", "link"),
+        ("A £15 gift card is yours.", "money"),
     ],
 )
 def test_invented_claims_are_caught(answer: str, kind: str) -> None:

@@ -145,3 +145,24 @@ def _settled(world: World, asked: object) -> bool:
     dm = world.driver.dm_channel(world.alice)
     replies = [m for m in world.driver.bot_messages(dm) if m.id > asked.id]  # type: ignore[attr-defined]
     return bool(replies) and bool(replies[-1].components)
+
+
+async def test_the_publish_guard_catches_what_a_forgetful_path_would_send(world: World, start_bot: StartBot) -> None:
+    from bot.core.answering import Answer
+
+    runner = await start_bot()
+    d = world.driver
+    services = runner.bot.services  # type: ignore[attr-defined]
+    raw = f"Your phone {SPACED} is fine."
+
+    async def forgetful(*args: object, **kwargs: object) -> Answer:
+        return Answer(text=raw, source="offline", parts=(raw,))  # as if a path forgot to redact
+
+    services.answerer.answer = forgetful  # the one thing faked: a bug inside the core
+    asked = await d.user_says(world.alice, "dm", "is my phone ok?")
+    reply = await runner.wait(d.wait_for_message(after=asked))
+    handle = await d.run_slash(world.bob, "ask", {"question": "is my phone ok?"}, channel=world.general)
+    followup = await runner.wait(handle.wait_message())
+    for shown in (reply.content, followup.content):
+        assert not leaked(shown, [IMEI]) and "[device ID removed]" in shown
+    assert runner.bot.publish_guard.removed == 2  # type: ignore[attr-defined]

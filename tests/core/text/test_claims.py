@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from bot.core.text.claims import extract, ungrounded
 
@@ -83,3 +85,20 @@ def test_extract_reads_each_claim_once() -> None:
 
 def test_ordinary_numbers_are_not_claims() -> None:
     assert extract("Order 12345, version 1.2.3, step 2 of 3, dial *#06#.") == []
+
+
+@given(st.integers(0, 23), st.sampled_from([0, 15, 30, 45]))
+def test_a_time_grounds_itself_in_either_clock(hour: int, minute: int) -> None:
+    h12 = hour % 12 or 12
+    ampm = "am" if hour < 12 else "pm"
+    twelve = f"{h12}:{minute:02d} {ampm}" if minute else f"{h12} {ampm}"
+    assert ungrounded(f"back at {twelve}", [f"update at {hour:02d}:{minute:02d} UTC"]) == []
+    other = (hour + 3) % 24
+    assert ungrounded(f"back at {other:02d}:{minute:02d}", [f"update at {hour:02d}:{minute:02d} UTC"]) != []
+
+
+@given(st.integers(1, 5000), st.sampled_from(["$", "€", "£"]))
+def test_money_grounds_itself_in_words_and_signs(amount: int, sign: str) -> None:
+    word = {"$": "dollars", "€": "euros", "£": "pounds"}[sign]
+    assert ungrounded(f"{amount} {word}", [f"a credit of {sign}{amount:,}"]) == []
+    assert ungrounded(f"{amount + 1} {word}", [f"a credit of {sign}{amount:,}"]) != []

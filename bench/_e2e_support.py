@@ -20,7 +20,7 @@ from discord.ext import commands
 
 from bot.bot import intents as product_intents
 from bot.config import Settings
-from bot.core.safety import detect_distress, detect_prompt_injection, wants_human
+from bot.core.intents import detect_distress, detect_prompt_injection, wants_human
 from bot.core.services import build_services
 from bot.runner import create_bot
 from bot.sandbox import Channel, SandboxServer, User

@@ -30,8 +30,9 @@ from bot.core.answering import Answerer, NoStatus, Question  # noqa: E402
 from bot.core.conversations import ConversationStore  # noqa: E402
 from bot.core.crypto import DeviceCipher  # noqa: E402
 from bot.core.db import Database  # noqa: E402
-from bot.core.knowledge import KnowledgeBase, load_prompts  # noqa: E402
+from bot.core.knowledge import KnowledgeBase  # noqa: E402
 from bot.core.llm import LLMClient  # noqa: E402
+from bot.core.prompts import load_prompts  # noqa: E402
 from bot.core.registry import DeviceRegistry  # noqa: E402
 from tests.fakes.openai_server import FakeOpenAI, Scripted  # noqa: E402
 

@@ -14,6 +14,7 @@ from bot.config import Settings
 from bot.core.notifications import OutboxWorker
 from bot.core.scheduler import build_scheduler
 from bot.core.services import Services
+from bot.exts.components import PERSISTENT_ITEMS
 from bot.guard import PublishGuard, install_publish_guard
 from bot.pacing import GlobalPacer, pace
 
@@ -70,16 +71,13 @@ class SupportBot(commands.Bot):
         await super().on_command_error(context, exception)
 
     async def setup_hook(self) -> None:
-        from bot.exts.privacy import DeleteButton
-        from bot.exts.status import DiscordSender, SubscribeButton
-        from bot.ui.admin_views import ADMIN_ITEMS
-        from bot.ui.views import PERSISTENT_ITEMS
+        from bot.exts.status import DiscordSender
 
         # the last boundary: no device ID leaves in any message, embed, thread name or interaction reply
         self.publish_guard = install_publish_guard(self, self.services.scanner)
         for ext in EXTENSIONS:
             await self.load_extension(ext)
-        self.add_dynamic_items(*PERSISTENT_ITEMS, SubscribeButton, DeleteButton, *ADMIN_ITEMS)
+        self.add_dynamic_items(*PERSISTENT_ITEMS)
         await self.sync_commands()
         await self.services.status.snapshot()  # warm: the first burst of questions must not queue for it
         self.outbox = OutboxWorker(self.services.db, DiscordSender(self), dm_per_second=self.settings.dm_per_second)

@@ -13,20 +13,17 @@ from datetime import UTC, datetime
 from typing import Literal, Protocol
 
 from bot.core.conversations import ConversationStore
-from bot.core.knowledge import Hit, KnowledgeBase, Prompts, format_faq
+from bot.core.intents import detect_distress, detect_prompt_injection, wants_human
+from bot.core.knowledge import Hit, KnowledgeBase
 from bot.core.llm import LLMClient, LLMError
+from bot.core.prompts import Prompts, format_faq
 from bot.core.registry import DeviceRegistry, DeviceView
-from bot.core.safety import (
-    SafetyRules,
-    detect_distress,
-    detect_prompt_injection,
-    looks_like_internal_error,
-    neutralize_mentions,
-    redact_device_ids,
-    split_message,
-    wants_human,
-)
-from bot.core.textsplit import analyze
+from bot.core.text.mentions import neutralize_mentions
+from bot.core.text.output import looks_like_internal_error
+from bot.core.text.rules import SafetyRules
+from bot.core.text.scanner import redact_device_ids
+from bot.core.text.split import split_message
+from bot.core.text.terms import analyze
 
 log = logging.getLogger(__name__)
 

@@ -13,14 +13,19 @@ from bot.core.answering import Answerer
 from bot.core.conversations import ConversationStore
 from bot.core.crypto import DeviceCipher
 from bot.core.db import Database
+from bot.core.errors import KnowledgeError
 from bot.core.feeds.fetch import FeedFetcher
-from bot.core.handover import HandoverService
-from bot.core.knowledge import KnowledgeBase, KnowledgeError, Prompts, load_prompts
+from bot.core.knowledge import KnowledgeBase
 from bot.core.llm import LLMClient
 from bot.core.notifications import DmChannels
 from bot.core.privacy import PrivacyService
+from bot.core.prompts import Prompts, load_prompts
 from bot.core.registry import DeviceRegistry
-from bot.core.staff import AuditLog, Broadcasts, FaqStore
+from bot.core.staff.audit import AuditLog
+from bot.core.staff.broadcasts import Broadcasts
+from bot.core.staff.drafts import StatusDrafts
+from bot.core.staff.faq import FaqStore
+from bot.core.staff.tickets import HandoverService
 from bot.core.status import StatusService
 from bot.core.text.idscan import IdScanner
 
@@ -94,6 +99,7 @@ class Services:
     audit: AuditLog
     faq: FaqStore
     broadcasts: Broadcasts
+    drafts: StatusDrafts
     privacy: PrivacyService
     dm_channels: DmChannels
     scanner: IdScanner  # the one device-ID scanner, used at every boundary
@@ -173,6 +179,7 @@ async def build_services(settings: Settings, *, device_key: str, migrate: bool =
         audit=AuditLog(db),
         faq=faq,
         broadcasts=Broadcasts(db, staff_channel_id=settings.staff_channel_id),
+        drafts=StatusDrafts(db),
         privacy=PrivacyService(db, cipher, registry, conversations, dm_channels),
         dm_channels=dm_channels,
         scanner=scanner,

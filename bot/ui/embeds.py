@@ -7,8 +7,8 @@ from typing import Any
 
 import discord
 
-from bot.core.safety import neutralize_mentions
 from bot.core.status import DATA_STATE_LABELS, STATE_LABELS, DeviceRecovery, progress_item
+from bot.core.text.mentions import neutralize_mentions
 
 TITLE, DESCRIPTION, FIELD_NAME, FIELD_VALUE, FOOTER, TOTAL, FIELDS = 256, 4096, 256, 1024, 2048, 6000, 25
 COLOURS = {

@@ -10,8 +10,9 @@ from bot.core.answering import Answerer, NoStatus, Question, StatusSnapshot
 from bot.core.conversations import ConversationStore
 from bot.core.crypto import DeviceCipher
 from bot.core.db import Database
-from bot.core.knowledge import KnowledgeBase, load_prompts
+from bot.core.knowledge import KnowledgeBase
 from bot.core.llm import LLMClient
+from bot.core.prompts import load_prompts
 from bot.core.registry import DeviceRegistry
 from tests.conftest import TEST_KEY
 from tests.fakes.openai_server import FakeOpenAI, Scripted

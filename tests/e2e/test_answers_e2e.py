@@ -2,23 +2,13 @@
 
 from __future__ import annotations
 
-from bot.sandbox import Message
 from bot.sandbox import permissions as P
 from tests.e2e.conftest import StartBot, World
 from tests.fakes.openai_server import FakeOpenAI, Scripted
+from tests.helpers import buttons
 
 IMEI = "490154203237518"
 OTHER_IMEI = "356938035643809"
-
-
-def buttons(message: Message) -> dict[str, str]:
-    """label -> custom_id of every button on a message."""
-    out = {}
-    for row in message.components:
-        for c in row.get("components", []):
-            if c.get("type") == 2 and "custom_id" in c:
-                out[c["label"]] = c["custom_id"]
-    return out
 
 
 async def test_login_and_command_sync(world: World, start_bot: StartBot) -> None:

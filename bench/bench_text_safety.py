@@ -32,14 +32,15 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bot.core.intents import detect_prompt_injection  # noqa: E402
-from bot.core.knowledge import format_faq, load_faq  # noqa: E402
+from bot.core.knowledge import load_faq  # noqa: E402
+from bot.core.prompts import format_faq  # noqa: E402
 from bot.core.text.gate import OutputGate  # noqa: E402
-from bot.core.text.idscan import IdScanner  # noqa: E402
 from bot.core.text.judge import parse_never_rule, violations  # noqa: E402
 from bot.core.text.length import cap_answer  # noqa: E402
 from bot.core.text.mentions import neutralize_mentions  # noqa: E402
 from bot.core.text.normalize import fold  # noqa: E402
 from bot.core.text.output import looks_like_internal_error  # noqa: E402
+from bot.core.text.scanner import IdScanner  # noqa: E402
 from bot.core.text.split import split_message  # noqa: E402
 
 CORPORA = ROOT / "tests" / "corpora"

@@ -15,8 +15,8 @@ from typing import Any
 import discord
 from discord.webhook.async_ import AsyncWebhookAdapter, async_context
 
-from bot.core.text.idscan import IdScanner
 from bot.core.text.publish import redact_payload
+from bot.core.text.scanner import IdScanner
 
 log = logging.getLogger(__name__)
 _WRITES = frozenset({"POST", "PATCH", "PUT"})

@@ -6,8 +6,8 @@ import logging
 import sys
 from pathlib import Path
 
-from bot.core.text.idscan import IdScanner
 from bot.core.text.logfilter import DeviceIdLogFilter
+from bot.core.text.scanner import IdScanner
 
 
 def setup_logging(level: str = "INFO", *, file: Path | None = None, serial_pattern: str | None = None) -> None:

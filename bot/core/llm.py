@@ -9,7 +9,7 @@ from typing import Any
 
 import openai
 
-from bot.core.text.idscan import IdScanner
+from bot.core.text.scanner import IdScanner
 
 log = logging.getLogger(__name__)
 

@@ -27,7 +27,7 @@ from bot.core.staff.drafts import StatusDrafts
 from bot.core.staff.faq import FaqStore
 from bot.core.staff.tickets import HandoverService
 from bot.core.status import StatusService
-from bot.core.text.idscan import IdScanner
+from bot.core.text.scanner import IdScanner
 
 log = logging.getLogger(__name__)
 
@@ -159,7 +159,10 @@ async def build_services(settings: Settings, *, device_key: str, migrate: bool =
         handover_fallback=settings.handover_fallback,
         questions_per_minute=settings.questions_per_minute,
         daily_token_budget=settings.llm_daily_token_budget,
-        serial_pattern=settings.device_serial_pattern,
+        scanner=scanner,
+        allowed_domains=tuple(settings.company_domains),
+        max_chars=settings.answer_max_chars,
+        max_messages=settings.answer_max_messages,
     )
     dm_channels = DmChannels(db)
     faq = FaqStore(db, knowledge, conversations)
@@ -176,7 +179,7 @@ async def build_services(settings: Settings, *, device_key: str, migrate: bool =
         handover=HandoverService(db, conversations, registry, scanner),
         llm=llm,
         status=status,
-        audit=AuditLog(db),
+        audit=AuditLog(db, scanner),
         faq=faq,
         broadcasts=Broadcasts(db, staff_channel_id=settings.staff_channel_id),
         drafts=StatusDrafts(db),

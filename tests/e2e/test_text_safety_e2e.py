@@ -75,8 +75,8 @@ async def test_staff_posting_an_id_in_public_is_removed_too(world: World, start_
 async def test_a_mention_with_an_id_logs_no_id(
     world: World, start_bot: StartBot, caplog: pytest.LogCaptureFixture
 ) -> None:
-    from bot.core.text.idscan import IdScanner
     from bot.core.text.logfilter import DeviceIdLogFilter
+    from bot.core.text.scanner import IdScanner
 
     caplog.handler.addFilter(DeviceIdLogFilter(IdScanner()))
     caplog.set_level(logging.DEBUG)

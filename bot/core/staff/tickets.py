@@ -13,8 +13,8 @@ from bot.core.conversations import ConversationStore
 from bot.core.db import Database
 from bot.core.models import Ticket, utcnow
 from bot.core.registry import DeviceRegistry
-from bot.core.text.idscan import IdScanner
 from bot.core.text.mentions import neutralize_mentions
+from bot.core.text.scanner import IdScanner
 
 log = logging.getLogger(__name__)
 

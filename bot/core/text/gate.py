@@ -15,8 +15,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from bot.core.text.claims import ungrounded
-from bot.core.text.idscan import IdScanner
 from bot.core.text.normalize import fold
+from bot.core.text.scanner import IdScanner
 
 __all__ = ["GateCounters", "OutputGate", "Verdict", "echoes"]
 
@@ -67,11 +67,14 @@ class OutputGate:
         self._secret = _shingles(_PLACEHOLDER.sub(" | ", system_prompt), ECHO_WORDS)
         self.counters = GateCounters()
 
-    def check(self, text: str, *, grounding: Iterable[str], allowed_ids: Iterable[str] = ()) -> Verdict:
+    def check(
+        self, text: str, *, grounding: Iterable[str], allowed_ids: Iterable[str] = (), never_text: str | None = None
+    ) -> Verdict:
+        """never_text: what the Never rules judge, when it differs (the answer without the quoted status)."""
         reasons: list[str] = []
         if self.internal_error(text):
             reasons.append("internal: looks like an internal error")
-        reasons.extend(f"never: {r[:80]}" for r in self.never(text))
+        reasons.extend(f"never: {r[:80]}" for r in self.never(text if never_text is None else never_text))
         claims = ungrounded(text, grounding, self.allowed_domains)
         reasons.extend(f"claim: {c}" for c in claims)
         if echoes(text, self._secret):

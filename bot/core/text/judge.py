@@ -48,7 +48,9 @@ STOP_WORDS = frozenset(_STOP_TEXT.split())
 HYPOTHETICAL = frozenset({"would"})  # "a reset would erase everything" describes, it does not advise
 PHRASE_GAP = 3
 EXAMPLE_GAP = 6
-NEGATION_REACH = 8
+NEGATION_REACH = 12
+# a negation reaches over "or" ("do not sign out or change your password") but not past these
+_SCOPE_ENDS = frozenset({"and", "but", "then", "so", "just", "now"})
 _LEET = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", "$": "s"})
 _WORD = re.compile(r"[a-z0-9@$]+(?:'[a-z]+)?")
 _SENTENCE_END = re.compile(r"[.!?\n]+(?:\s|$)|\n")
@@ -133,7 +135,7 @@ def _negated(tokens: Sequence[_Token], start: int) -> bool:
     clause = tokens[start].clause
     for k in range(start - 1, max(-1, start - 1 - NEGATION_REACH), -1):
         t = tokens[k]
-        if t.clause != clause:
+        if t.clause != clause or t.word in _SCOPE_ENDS:
             break
         if _negation(t) or (t.word in HYPOTHETICAL and start - k <= 2):
             return True

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 
-from bot.core.text.idscan import IdScanner
+from bot.core.text.scanner import IdScanner
 
 __all__ = ["LOG_REDACTION", "DeviceIdLogFilter"]
 

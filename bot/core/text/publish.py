@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.core.text.idscan import IdScanner
+from bot.core.text.scanner import IdScanner
 
 __all__ = ["TEXT_KEYS", "redact_payload"]
 

@@ -1,9 +1,9 @@
 from __future__ import annotations
 
 from bot.core.text.gate import OutputGate
-from bot.core.text.idscan import IdScanner
 from bot.core.text.judge import parse_never_rule, violations
 from bot.core.text.output import looks_like_internal_error
+from bot.core.text.scanner import IdScanner
 
 SYSTEM = (
     "You are the support assistant of {company} on Discord, helping customers during a cloud-sync outage. "

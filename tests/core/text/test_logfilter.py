@@ -5,8 +5,8 @@ import logging
 
 import pytest
 
-from bot.core.text.idscan import IdScanner
 from bot.core.text.logfilter import LOG_REDACTION, install
+from bot.core.text.scanner import IdScanner
 
 IMEI = "352099001761481"
 SPACED = "35\u00a0209900\u2009176148\u200b1"

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
-from bot.core.text.idscan import DEVICE_ID_REMOVED, IdScanner
 from bot.core.text.publish import redact_payload
+from bot.core.text.scanner import DEVICE_ID_REMOVED, IdScanner
 
 SPACED = "35\u00a0209900\u2009176148\u200b1"
 

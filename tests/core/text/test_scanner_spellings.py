@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.core.devices import luhn_ok
-from bot.core.text.idscan import DEVICE_ID_REMOVED, IdScanner
+from bot.core.text.scanner import DEVICE_ID_REMOVED, IdScanner
 
 SCANNER = IdScanner()
 SERIALS = IdScanner(r"^WR[0-9]{8}$")

@@ -147,6 +147,7 @@ async def build_services(settings: Settings, *, device_key: str, migrate: bool =
         alert_after=settings.feed_alert_after_failures,
         reminder_minutes=settings.next_update_reminder_minutes,
         serial_pattern=settings.device_serial_pattern,
+        scanner=scanner,
     )
     answerer = Answerer(
         knowledge=knowledge,

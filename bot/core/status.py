@@ -31,6 +31,7 @@ from bot.core.feeds import FeedError, FeedSnapshot, FeedUpdate, content_hash, pa
 from bot.core.feeds.fetch import FeedFetcher
 from bot.core.models import Device, DeviceState, KeyValue, StatusUpdate, Subscription, utcnow
 from bot.core.notifications import enqueue, outbox_row, status_edit, text_post
+from bot.core.text.scanner import IdScanner
 
 log = logging.getLogger(__name__)
 
@@ -118,6 +119,7 @@ class StatusService:
         alert_after: int = 3,
         reminder_minutes: int = 15,
         serial_pattern: str | None = None,
+        scanner: IdScanner | None = None,
         clock: Callable[[], datetime] = utcnow,
         on_queued: Callable[[], None] | None = None,
     ) -> None:
@@ -131,6 +133,8 @@ class StatusService:
         self.alert_after = alert_after
         self.reminder = timedelta(minutes=reminder_minutes) if reminder_minutes else None
         self.serial_pattern = serial_pattern
+        # the feed is text from outside: a device ID in it never reaches a post, a DM, an answer or the LLM
+        self.scanner = scanner or IdScanner(serial_pattern)
         self.clock = clock
         self.on_queued = on_queued or (lambda: None)
         self._poll_lock = asyncio.Lock()
@@ -224,7 +228,7 @@ class StatusService:
                     outbox.extend(self._announce(u.key, subscribers))
             elif row.content_hash != u.content_hash:
                 edited += 1
-                self._apply(row, u)
+                self._apply(row, u, self.scanner)
                 if row.message_id is not None and self.status_channel_id:
                     outbox.append(status_edit(self.status_channel_id, u.key, u.content_hash, row.message_id))
         devices_changed, device_rows = await self._ingest_devices(session, snapshot.device_states)
@@ -259,10 +263,10 @@ class StatusService:
         return {
             "key": u.key,
             "incident_key": u.incident_key,
-            "incident_title": u.incident_title,
+            "incident_title": self.scanner.redact(u.incident_title),
             "state": u.state,
             "impact": u.impact,
-            "body": u.body,
+            "body": self.scanner.redact(u.body),
             "progress": _progress_json(u),
             "next_update_by": u.next_update_by,
             "published_at": u.published_at,
@@ -276,11 +280,11 @@ class StatusService:
         }
 
     @staticmethod
-    def _apply(row: StatusUpdate, u: FeedUpdate) -> None:
-        row.incident_title = u.incident_title
+    def _apply(row: StatusUpdate, u: FeedUpdate, scanner: IdScanner) -> None:
+        row.incident_title = scanner.redact(u.incident_title)
         row.state = u.state
         row.impact = u.impact
-        row.body = u.body
+        row.body = scanner.redact(u.body)
         row.progress = _progress_json(u)
         row.next_update_by = u.next_update_by
         row.content_hash = u.content_hash

@@ -433,3 +433,15 @@ async def test_the_same_bytes_again_are_not_parsed_again(db: Database, feed: Fee
     assert again.ok and again.not_modified
     feed.current = FeedResponse(recovery_feed([upd("a", 8, "One."), upd("b", 9, "Two.")]), etag=False)
     assert (await svc.poll()).new == 1
+
+
+async def test_a_device_id_in_the_feed_never_reaches_the_status_text(db: Database) -> None:
+    svc = service(db, serial_pattern=r"WR\d{8}")
+    body = "Customer with IMEI 35\u00a0209900\u2009176148 1 and serial WR 2009-1005 confirmed restored."
+    await svc.ingest(parse_feed(recovery_feed([upd("a", 8, body)]), "recovery"))
+    async with db.sessions() as s:
+        [row] = list(await s.scalars(select(StatusUpdate)))
+    snap = await svc.snapshot()
+    assert snap is not None
+    for text in (row.body, snap.text):
+        assert "176148" not in text and "1005" not in text and "[device ID removed]" in text

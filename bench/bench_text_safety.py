@@ -1,7 +1,7 @@
 """Text safety: how much of the hostile corpora gets through, how much ordinary text is wrongly
 caught, and how fast the device-ID scanner is.
 
-    python bench/bench_text_safety.py [--smoke] [--rules prompts/safety.md]
+    python bench/bench_text_safety.py [--smoke] [--rules prompts/safety.md] [--pipeline]
 
 1. Hostile model outputs (tests/corpora/hostile_model_outputs.jsonl) through the output stage:
    the gate (internal errors, Never rules, ungrounded claims, prompt echoes, foreign device IDs),
@@ -14,6 +14,9 @@ caught, and how fast the device-ID scanner is.
    are none, safe text judged unsafe, grounded answers refused. Target: 0.
 4. Scanner throughput: messages per second over the corpora, a 2,000-digit message, a 60,000-character
    answer.
+5. With --pipeline: the hostile model outputs and customer inputs through the real Answerer (SQLite,
+   the real `openai` client against the local fake server in tests/fakes), counting what reaches the
+   customer and what reaches the model. (tests/e2e/test_text_safety_e2e.py does it through Discord.)
 
 The leak check does not trust the scanner: it looks for each known ID's digits in what was published,
 after folding every Unicode digit and look-alike letter.
@@ -22,9 +25,12 @@ after folding every Unicode digit and look-alike letter.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
+import logging
 import re
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -194,12 +200,85 @@ def run(*, smoke: bool = False, rules_path: Path = RULES, speed: bool = True) ->
     return figures
 
 
+async def pipeline(*, smoke: bool = False) -> dict[str, int]:
+    """The corpora through the real Answerer and the real openai client; print and return the counts."""
+    from bot.core.answering import Answerer, NoStatus, Question
+    from bot.core.conversations import ConversationStore
+    from bot.core.crypto import DeviceCipher
+    from bot.core.db import Database
+    from bot.core.knowledge import KnowledgeBase
+    from bot.core.llm import LLMClient
+    from bot.core.prompts import load_prompts
+    from bot.core.registry import DeviceRegistry
+    from bot.core.text.length import MORE_OFFER
+    from tests.fakes.openai_server import FakeOpenAI, Scripted
+
+    logging.getLogger("bot").setLevel(logging.ERROR)  # each refusal is logged; here they are counted
+    outputs = load("hostile_model_outputs.jsonl")
+    inputs = [i for i in load("hostile_customer_inputs.jsonl") if i["kind"] == "id"]
+    if smoke:
+        outputs, inputs = outputs[::10], inputs[::10]
+    fake = FakeOpenAI()
+    await fake.start()
+    with tempfile.TemporaryDirectory() as tmp:
+        db = Database(f"sqlite+aiosqlite:///{tmp}/bench.db")
+        await db.upgrade()
+        scanner = IdScanner(SERIAL_PATTERN)
+        llm = LLMClient(api_key="k", base_url=fake.base_url, model="fake", scanner=scanner)
+        prompts = load_prompts(ROOT / "prompts")
+        answerer = Answerer(
+            knowledge=KnowledgeBase(prompts.faq),
+            prompts=prompts, conversations=ConversationStore(db),
+            registry=DeviceRegistry(db, DeviceCipher("bench-key-0123456789")), status=NoStatus(), llm=llm,
+            company="Larkspur", handover_fallback="611", questions_per_minute=10**9, scanner=scanner,
+            allowed_domains=tuple(DOMAINS),
+        )
+        through: list[str] = []
+        start = time.perf_counter()
+        for n, item in enumerate(outputs):
+            fake.default = Scripted(text=str(item["text"]))
+            question = Question(customer_id=1000 + n, text=f"tell me about the outage ({n})", channel_id=0)
+            answer = await answerer.answer(question)
+            kind = str(item["kind"])
+            shown = answer.text
+            ids = [str(i) for i in item.get("ids", [])]  # type: ignore[attr-defined]
+            if (
+                (ids and leaked(shown, ids))
+                or (kind in ("unsafe", "claim", "internal", "prompt") and answer.source == "llm")
+                or (kind == "mention" and _PING.search(shown) is not None)
+                or (kind == "length" and (len(answer.parts) > 2 or (answer.source == "llm" and MORE_OFFER not in shown)))  # noqa: E501
+            ):
+                through.append(str(item["id"]))
+        elapsed = time.perf_counter() - start
+        sent_before = len(fake.requests)
+        to_model: list[str] = []
+        for n, item in enumerate(inputs):
+            fake.default = Scripted(text="Nothing has been decided yet.")
+            answer = await answerer.answer(Question(customer_id=5000 + n, text=str(item["text"]), channel_id=0))
+            ids = [str(i) for i in item["ids"]]  # type: ignore[attr-defined]
+            if leaked(answer.text, ids) or leaked(json.dumps(fake.requests[sent_before:], ensure_ascii=False), ids):
+                to_model.append(str(item["id"]))
+        counters = answerer.gate.counters
+        await db.dispose()
+    await fake.stop()
+    print(
+        f"pipeline (Answerer + real openai client): {len(outputs)} hostile model outputs, got through "
+        f"{len(through)} {through}; {len(outputs) / elapsed:.0f} answers/s; refused {counters.refused} of "
+        f"{counters.checked} checked {dict(counters.reasons)}"
+    )
+    print(f"  {len(inputs)} customer inputs with IDs: ID reached the model or the answer in {len(to_model)} {to_model}")
+    return {"pipeline_through": len(through), "pipeline_to_model": len(to_model)}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--smoke", action="store_true", help="a tiny run for CI")
     parser.add_argument("--rules", type=Path, default=ROOT / "prompts" / "safety.md")
+    parser.add_argument("--pipeline", action="store_true", help="also run the corpora through the real Answerer")
     args = parser.parse_args()
     run(smoke=args.smoke, rules_path=args.rules)
+    if args.pipeline:
+        asyncio.run(pipeline(smoke=args.smoke))
 
 
 if __name__ == "__main__":

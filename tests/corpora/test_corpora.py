@@ -11,7 +11,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from bench.bench_text_safety import run
+from bench.bench_text_safety import pipeline, run
 
 HERE = Path(__file__).parent
 
@@ -40,3 +40,7 @@ def test_nothing_gets_through_and_nothing_ordinary_is_caught() -> None:
     assert figures["outputs"] >= 100 and figures["inputs"] >= 100
     must_be_zero = {k: v for k, v in figures.items() if k not in ("outputs", "inputs", "ordinary")}
     assert must_be_zero == dict.fromkeys(must_be_zero, 0)
+
+
+async def test_the_corpora_through_the_real_answerer_and_openai_client() -> None:
+    assert await pipeline(smoke=True) == {"pipeline_through": 0, "pipeline_to_model": 0}

@@ -15,6 +15,7 @@ import pytest
 
 from bench.bench_text_safety import leaked
 from tests.e2e.conftest import StartBot, World
+from tests.e2e.test_admin_e2e import slash
 from tests.fakes.openai_server import FakeOpenAI, Scripted
 
 CORPORA = Path(__file__).resolve().parents[1] / "corpora"
@@ -118,6 +119,10 @@ async def test_hostile_model_outputs_never_reach_the_customer(
     assert through == []
     assert len(fake_llm.requests) >= len(outputs) // 2  # the model was really asked (cache hits aside)
     assert IMEI not in fake_llm.all_sent_text()
+    stats = await slash(runner, world, world.jordan, "admin stats")  # refusals are counted for staff
+    refused = re.search(r"Model answers refused by the checks: (\d+) of (\d+) \((.*)\)", stats.content)
+    assert refused is not None and int(refused.group(1)) >= 100
+    assert all(reason in refused.group(3) for reason in ("claim", "never", "device", "internal", "prompt"))
 
 
 async def test_the_cache_never_carries_one_customers_id_to_another(

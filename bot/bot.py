@@ -11,10 +11,12 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from discord.ext import commands
 
 from bot.config import Settings
-from bot.core.notifications import OutboxWorker
+from bot.core.outbox.worker import OutboxWorker
 from bot.core.scheduler import build_scheduler
 from bot.core.services import Services
 from bot.exts.components import PERSISTENT_ITEMS
+from bot.exts.delivery import DiscordSender
+from bot.exts.status import subscribe_view
 from bot.guard import PublishGuard, install_publish_guard
 from bot.pacing import GlobalPacer, pace
 
@@ -71,27 +73,30 @@ class SupportBot(commands.Bot):
         await super().on_command_error(context, exception)
 
     async def setup_hook(self) -> None:
-        from bot.exts.status import DiscordSender
-
         # the last boundary: no device ID leaves in any message, embed, thread name or interaction reply
         self.publish_guard = install_publish_guard(self, self.services.scanner)
         for ext in EXTENSIONS:
             await self.load_extension(ext)
         self.add_dynamic_items(*PERSISTENT_ITEMS)
         await self.sync_commands()
-        await self.services.status.snapshot()  # warm: the first burst of questions must not queue for it
-        self.outbox = OutboxWorker(self.services.db, DiscordSender(self), dm_per_second=self.settings.dm_per_second)
-        self.services.on_queued(self.outbox.wake)
+        services = self.services
+        await services.status.snapshot()  # warm: the first burst of questions must not queue for it
+        self.outbox = OutboxWorker(
+            services.db,
+            DiscordSender(self, services.dm_channels, subscribe_view=subscribe_view),
+            wakeup=services.wakeup,
+            hook=services.status.delivery_hook,
+            dm_per_second=self.settings.dm_per_second,
+        )
         self.outbox.start()
-        # started inside the running loop; what it triggers is idempotent (see core/status.py)
+        # started inside the running loop; what it triggers is idempotent (see core/scheduler.py)
         self.scheduler = build_scheduler(
-            self.services.status,
+            poll=services.status.poll if services.status.fetcher is not None else None,
+            summary=services.status.summary_tick,
+            reminder=services.status.reminder_tick,
+            broadcast_progress=services.broadcasts.progress_tick,
             poll_seconds=self.settings.status_poll_seconds,
             summary_every=self.settings.status_summary_every,
-        )
-        self.scheduler.add_job(
-            self.services.broadcasts.progress_tick, "interval", seconds=15, id="broadcast-progress",
-            replace_existing=True,
         )
         self.scheduler.start()
 

@@ -9,7 +9,6 @@ import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
 from typing import Literal, Protocol
 
 from bot.core.conversations import ConversationStore
@@ -18,6 +17,8 @@ from bot.core.knowledge import Hit, KnowledgeBase
 from bot.core.llm import LLMClient, LLMError
 from bot.core.prompts import Prompts, format_faq
 from bot.core.registry import DeviceRegistry, DeviceView
+from bot.core.status.labels import format_time
+from bot.core.status.snapshot import StatusSnapshot
 from bot.core.text.gate import OutputGate
 from bot.core.text.length import cap_answer, cap_parts
 from bot.core.text.mentions import neutralize_mentions
@@ -45,21 +46,6 @@ _STATUS_WORDS = re.compile(
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200f\u2028-\u202e\u2060-\u2064\ufeff]")
 
 
-@dataclass(frozen=True, slots=True)
-class StatusSnapshot:
-    """The current incident status as answers quote it."""
-
-    text: str
-    as_of: datetime
-    version: str
-    stale: bool = False  # the last good fetch of the feed is old
-
-    def line(self) -> str:
-        stamp = format_time(self.as_of)
-        warning = " (this may be out of date: our status feed has not updated recently)" if self.stale else ""
-        return f"Status as of {stamp}{warning}: {self.text}"
-
-
 class StatusProvider(Protocol):
     async def snapshot(self) -> StatusSnapshot | None: ...
 
@@ -67,10 +53,6 @@ class StatusProvider(Protocol):
 class NoStatus:
     async def snapshot(self) -> StatusSnapshot | None:
         return None
-
-
-def format_time(when: datetime) -> str:
-    return when.astimezone(UTC).strftime("%d %b %Y, %H:%M UTC").lstrip("0")
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,6 +124,7 @@ class Answerer:
         max_chars: int = 1800,
         max_messages: int = 2,
         clock: Callable[[], float] = time.monotonic,
+        read_only: bool = False,
     ) -> None:
         self.knowledge = knowledge
         self.prompts = prompts
@@ -158,6 +141,7 @@ class Answerer:
         self.max_messages = max_messages
         self._gate: tuple[str, OutputGate] | None = None
         self.limiter = RateLimiter(questions_per_minute, clock)
+        self.read_only = read_only  # `python -m bot ask`: reads the cache and budget; writes no log, cache or tokens
         self._misses: dict[tuple[int, int], int] = {}  # (customer, place) -> unanswered questions in a row
 
     def _missed_again(self, q: Question, answer: Answer) -> bool:
@@ -198,6 +182,7 @@ class Answerer:
     # -- the pipeline ------------------------------------------------------------------------
 
     async def answer(self, q: Question, *, record: bool = True) -> Answer:
+        record = record and not self.read_only
         text = _CONTROL.sub("", q.text).strip()
         truncated = len(text) > MAX_QUESTION_CHARS
         text = text[:MAX_QUESTION_CHARS]
@@ -310,7 +295,8 @@ class Answerer:
             reply = await self.llm.complete(self._messages(clean, hits, status, history, devices))
         except LLMError:
             return offline
-        await self.conversations.spend(reply.tokens)
+        if not self.read_only:
+            await self.conversations.spend(reply.tokens)
         if reply.handover_reason and not reply.text:
             return replace(offline, escalate="assistant")
         own_ids = await self.registry.own_ids(q.customer_id) if devices else []
@@ -330,7 +316,7 @@ class Answerer:
         # the cache holds only answers built from no customer-specific input: no registered device in the
         # prompt, no conversation history, no device ID in the question; stored after every check
         generic = not devices and not history and clean == _CONTROL.sub("", q.text).strip()[:MAX_QUESTION_CHARS]
-        if generic and not reply.handover_reason and not self.scanner.contains(answer.text):
+        if generic and not reply.handover_reason and not self.scanner.contains(answer.text) and not self.read_only:
             await self.conversations.store_cache(keys, answer.text, faq_keys, self.knowledge.version, q.customer_id)
         return answer
 

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import logging
 import secrets
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from bot.config import ConfigError, Settings
-from bot.core.answering import Answerer
+from bot.core.answering import Answerer, StatusProvider
 from bot.core.conversations import ConversationStore
 from bot.core.crypto import DeviceCipher
 from bot.core.db import Database
@@ -17,7 +16,8 @@ from bot.core.errors import KnowledgeError
 from bot.core.feeds.fetch import FeedFetcher
 from bot.core.knowledge import KnowledgeBase
 from bot.core.llm import LLMClient
-from bot.core.notifications import DmChannels
+from bot.core.outbox.dm_channels import DmChannels
+from bot.core.outbox.wakeup import Wakeup
 from bot.core.privacy import PrivacyService
 from bot.core.prompts import Prompts, load_prompts
 from bot.core.registry import DeviceRegistry
@@ -26,7 +26,7 @@ from bot.core.staff.broadcasts import Broadcasts
 from bot.core.staff.drafts import StatusDrafts
 from bot.core.staff.faq import FaqStore
 from bot.core.staff.tickets import HandoverService
-from bot.core.status import StatusService
+from bot.core.status.service import StatusService
 from bot.core.text.scanner import IdScanner
 
 log = logging.getLogger(__name__)
@@ -79,7 +79,39 @@ def build_llm(settings: Settings, scanner: IdScanner | None = None) -> LLMClient
         base_url=settings.openai_base_url,
         model=settings.openai_model,
         timeout=settings.llm_timeout_seconds,
-        scanner=scanner,
+        scanner=scanner or IdScanner.from_settings(settings),
+    )
+
+
+def build_answerer(
+    settings: Settings,
+    *,
+    prompts: Prompts,
+    knowledge: KnowledgeBase,
+    conversations: ConversationStore,
+    registry: DeviceRegistry,
+    status: StatusProvider,
+    llm: LLMClient | None,
+    questions_per_minute: int | None = None,
+    read_only: bool = False,
+    scanner: IdScanner | None = None,
+) -> Answerer:
+    return Answerer(
+        knowledge=knowledge,
+        prompts=prompts,
+        conversations=conversations,
+        registry=registry,
+        status=status,
+        llm=llm,
+        company=settings.company_name,
+        handover_fallback=settings.handover_fallback,
+        questions_per_minute=questions_per_minute or settings.questions_per_minute,
+        daily_token_budget=settings.llm_daily_token_budget,
+        scanner=scanner or IdScanner.from_settings(settings),
+        allowed_domains=tuple(settings.company_domains),
+        max_chars=settings.answer_max_chars,
+        max_messages=settings.answer_max_messages,
+        read_only=read_only,
     )
 
 
@@ -102,12 +134,8 @@ class Services:
     drafts: StatusDrafts
     privacy: PrivacyService
     dm_channels: DmChannels
+    wakeup: Wakeup  # set by whoever commits outbox rows; the delivery worker waits on it
     scanner: IdScanner  # the one device-ID scanner, used at every boundary
-
-    def on_queued(self, wake: Callable[[], None]) -> None:
-        """Tell the delivery loop when new outbox rows are committed."""
-        self.status.on_queued = wake
-        self.broadcasts.on_queued = wake
 
     async def close(self) -> None:
         await self.registry.flush()
@@ -136,6 +164,7 @@ async def build_services(settings: Settings, *, device_key: str, migrate: bool =
     registry = DeviceRegistry(db, cipher, serial_pattern=settings.device_serial_pattern)
     conversations = ConversationStore(db)
     llm = build_llm(settings, scanner)
+    wakeup = Wakeup()
     status = StatusService(
         db,
         cipher,
@@ -148,22 +177,11 @@ async def build_services(settings: Settings, *, device_key: str, migrate: bool =
         reminder_minutes=settings.next_update_reminder_minutes,
         serial_pattern=settings.device_serial_pattern,
         scanner=scanner,
+        wakeup=wakeup,
     )
-    answerer = Answerer(
-        knowledge=knowledge,
-        prompts=prompts,
-        conversations=conversations,
-        registry=registry,
-        status=status,
-        llm=llm,
-        company=settings.company_name,
-        handover_fallback=settings.handover_fallback,
-        questions_per_minute=settings.questions_per_minute,
-        daily_token_budget=settings.llm_daily_token_budget,
-        scanner=scanner,
-        allowed_domains=tuple(settings.company_domains),
-        max_chars=settings.answer_max_chars,
-        max_messages=settings.answer_max_messages,
+    answerer = build_answerer(
+        settings, prompts=prompts, knowledge=knowledge, conversations=conversations, registry=registry,
+        status=status, llm=llm, scanner=scanner,
     )
     dm_channels = DmChannels(db)
     faq = FaqStore(db, knowledge, conversations)
@@ -182,9 +200,10 @@ async def build_services(settings: Settings, *, device_key: str, migrate: bool =
         status=status,
         audit=AuditLog(db, scanner),
         faq=faq,
-        broadcasts=Broadcasts(db, staff_channel_id=settings.staff_channel_id),
+        broadcasts=Broadcasts(db, staff_channel_id=settings.staff_channel_id, on_queued=wakeup.notify),
         drafts=StatusDrafts(db),
         privacy=PrivacyService(db, cipher, registry, conversations, dm_channels),
         dm_channels=dm_channels,
+        wakeup=wakeup,
         scanner=scanner,
     )

@@ -11,7 +11,8 @@ from sqlmodel import col
 from bot.core.db import Database
 from bot.core.errors import UserFacingError
 from bot.core.models import Broadcast, Device, Outbox, Subscription, utcnow
-from bot.core.notifications import enqueue, outbox_counts, outbox_row, text_post
+from bot.core.outbox.notices import BroadcastDm
+from bot.core.outbox.rows import enqueue, outbox_counts, outbox_row, text_post
 
 AUDIENCES = {"subscribers": "everyone subscribed to status updates", "devices": "everyone with a registered device"}
 BROADCAST_MAX = 1800
@@ -77,7 +78,7 @@ class Broadcasts:
                     "dm",
                     cid,
                     f"bc:{b.id}:{cid}",
-                    {"kind": "broadcast", "content": b.text},
+                    BroadcastDm(content=b.text),
                     customer_id=cid,
                     broadcast_id=b.id,
                 )

@@ -8,10 +8,11 @@ from typing import Any, Literal
 import discord
 from discord import app_commands
 
+from bot.core.outbox.notices import StatusView
 from bot.exts.admin.base import NOT_AUDITED, AdminGroupCog
 from bot.exts.checks import bot_of, require_staff
 from bot.ui.admin import when
-from bot.ui.embeds import status_embed
+from bot.ui.notices import status_embed
 from bot.ui.replies import reply_interaction
 
 PostState = Literal["investigating", "identified", "monitoring", "recovering", "resolved"]
@@ -90,13 +91,12 @@ class StatusPostModal(discord.ui.Modal, title="Post a status update"):
             return
         draft_id = await bot_of(interaction).services.drafts.save(self.incident.value, self.state, self.body.value)
         preview = status_embed(
-            {
-                "incident": self.incident.value.strip(),
-                "state": self.state,
-                "body": self.body.value.strip(),
-                "progress": {},
-                "published_at": discord.utils.utcnow().isoformat(),
-            }
+            StatusView(
+                incident=self.incident.value.strip(),
+                state=self.state,
+                body=self.body.value.strip(),
+                published_at=discord.utils.utcnow(),
+            )
         )
         view = discord.ui.View(timeout=None)
         view.add_item(StatusPostConfirm(draft_id))

@@ -54,6 +54,8 @@ def _groups(n: str, sizes: tuple[int, ...]) -> list[str]:
     return out
 
 
+_NUMBER_WORDS = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"]
+
 SPELLINGS: list[tuple[str, Callable[[str], str]]] = [
     ("plain", lambda n: n),
     ("nbsp", lambda n: "\u00a0".join(_groups(n, (2, 6, 6)))),
@@ -94,6 +96,12 @@ SPELLINGS: list[tuple[str, Callable[[str], str]]] = [
     ("nbsp and zero-width", lambda n: "\u00a0".join(_groups(n, (2, 6, 6))).replace("9", "9\u200c")),
     ("spaced with dashes", lambda n: " - ".join(_groups(n, (2, 6, 6)))),
     ("brackets", lambda n: f"({n[:2]}) {n[2:8]} {n[8:]}"),
+    ("read out in words", lambda n: " ".join(_NUMBER_WORDS[int(c)] for c in n)),
+    ("spoiler", lambda n: f"{n[:6]}||{n[6:]}||"),
+    ("quote across lines", lambda n: f"> {n[:7]}\n> {n[7:]}"),
+    ("keycaps", lambda n: "".join(c + "\ufe0f\u20e3" for c in n)),
+    ("circled", lambda n: "".join("⓪①②③④⑤⑥⑦⑧⑨"[int(c)] for c in n)),
+    ("superscript", lambda n: "".join("⁰¹²³⁴⁵⁶⁷⁸⁹"[int(c)] for c in n)),
 ]
 
 

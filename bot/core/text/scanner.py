@@ -20,6 +20,8 @@ How it reads text:
    so it is accepted only as a whole run or a whole group, and not when the run has the
    shape of a date. Ordinary numbers (dates, times, phone and order numbers, prices, a
    pasted block of 2,000 digits) are left alone.
+4. A number read out digit by digit in words ("three five two zero ...") is joined and
+   validated the same way.
 
 Spans are reported in the ORIGINAL text, so redaction removes exactly what the reader saw.
 """
@@ -37,14 +39,21 @@ __all__ = ["DEVICE_ID_REMOVED", "IdScanner", "IdSpan"]
 
 DEVICE_ID_REMOVED = "[device ID removed]"
 
-_SEP = frozenset(" -.,_/'’·:*~`()")
+_SEP = frozenset(" -.,_/'’·:*~`()|>")  # spaces, punctuation, and Markdown (bold, code, spoiler, quote)
 _MAX_GAP = 6
 _MAX_GAP_MARKS = 2
 _DIGITS = re.compile(r"[0-9]+")
 _HEX = re.compile(r"[0-9a-f]*[0-9][0-9a-f]*")  # a group without a digit is a word, not part of an MEID
 # look-alike letters standing between two digits count as the digit ("35209900l761481")
-_SANDWICH = re.compile(r"(?<=[0-9])[oli|]{1,2}(?=[0-9])|(?<=[0-9])o{1,6}|o{1,6}(?=[0-9])")
-_SANDWICH_DIGIT = {"o": "0", "l": "1", "i": "1", "|": "1"}
+_SANDWICH = re.compile(r"(?<=[0-9])[oli]{1,2}(?=[0-9])|(?<=[0-9])o{1,6}|o{1,6}(?=[0-9])")
+_SANDWICH_DIGIT = {"o": "0", "l": "1", "i": "1"}
+_WORD_DIGITS = {
+    "zero": "0", "oh": "0", "nought": "0", "one": "1", "two": "2", "three": "3", "four": "4", "five": "5",
+    "six": "6", "seven": "7", "eight": "8", "nine": "9",
+}
+_WORD = "(?:" + "|".join(_WORD_DIGITS) + ")"
+# a number read out digit by digit: "three five two zero nine nine ..."
+_SPOKEN = re.compile(rf"\b(?:{_WORD}|[0-9]{{1,6}})(?:[\s,.\-]{{1,3}}(?:{_WORD}|[0-9]{{1,6}}))+\b")
 _LABELS = re.compile(r"imeisv|imei|meid|esn|serial|device|number|code")
 _MEID_LABEL = re.compile(r"meid|esn")
 _YEAR = re.compile(r"(?:19|20)\d\d")
@@ -148,11 +157,12 @@ class IdScanner:
             return []
         folded = fold(text, casefold=True, confusables=True, digits_lookalike=True)
         if sum(ch.isdigit() for ch in folded.text) < 6 and self._serial_search is None:
-            return []
+            return self._to_source(folded, self._spoken(folded.text))
         ftext = _SANDWICH.sub(lambda m: "".join(_SANDWICH_DIGIT[c] for c in m.group(0)), folded.text)
         found: list[tuple[int, int, DeviceId]] = []
         found.extend(self._decimal(ftext))
         found.extend(self._hex(ftext))
+        found.extend(self._spoken(ftext))
         if self._serial_search is not None:
             found.extend(self._serials(ftext))
         return self._to_source(folded, found)
@@ -246,6 +256,19 @@ class IdScanner:
                         # letters glued to an MEID go with it: over-redacting them is the safe side
                         out.append((run[i].start, run[j].end, device))
                         break
+        return out
+
+    def _spoken(self, ftext: str) -> list[tuple[int, int, DeviceId]]:
+        """Digits written as words, one per digit: only a whole read-out number that validates counts."""
+        out: list[tuple[int, int, DeviceId]] = []
+        for m in _SPOKEN.finditer(ftext):
+            tokens = re.findall(rf"{_WORD}|[0-9]+", m.group(0))
+            digits = "".join(_WORD_DIGITS.get(t, t) for t in tokens)
+            if not any(t in _WORD_DIGITS for t in tokens) or not 15 <= len(digits) <= 16:
+                continue
+            device = _parse(digits)
+            if device is not None:
+                out.append((m.start(), m.end(), device))
         return out
 
     def _serials(self, ftext: str) -> list[tuple[int, int, DeviceId]]:

@@ -185,3 +185,33 @@ def test_spans_are_exact_substrings_of_the_original(text: str) -> None:
     for span in SCANNER.find(text):
         assert text[span.start : span.end] == span.text
         assert span.text[0] not in " -:/.,"
+
+
+WORDS = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        " ".join(WORDS[int(c)] for c in IMEI),
+        "my imei is " + ", ".join(WORDS[int(c)] for c in IMEI) + " thanks",
+        IMEI[:2] + " " + "-".join(WORDS[int(c)] for c in IMEI[2:]),
+        f"||{IMEI[:6]}||{IMEI[6:]}",  # a spoiler in the middle
+        f"> {IMEI[:6]}\n> {IMEI[6:]}",  # a quote across two lines
+        "3️⃣5️⃣2️⃣0️⃣9️⃣9️⃣0️⃣0️⃣1️⃣7️⃣6️⃣1️⃣4️⃣8️⃣1️⃣",  # keycap emoji
+        "③⑤②⓪⑨⑨⓪⓪①⑦⑥①④⑧①",  # circled digits
+    ],
+)
+def test_numbers_read_out_or_decorated_are_found(text: str) -> None:
+    assert [s.device.normalized for s in SCANNER.find(text)] == [IMEI], text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I have one two three questions and four five six seven eight nine apples",
+        "one, two, three, four, five, six, seven, eight, nine, zero, one, two, three, four, five",  # Luhn fails
+    ],
+)
+def test_counting_in_words_is_not_an_id(text: str) -> None:
+    assert SCANNER.find(text) == []

@@ -13,6 +13,8 @@ from typing import Annotated, Literal
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from bot.core.schedule_spec import parse_every
+
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./data/supportbot.db"
 FEED_FORMATS = ("auto", "statuspage", "rss", "atom", "recovery")
 _PLACEHOLDERS = {"change-me", "changeme", "replace-me", "secret", "your-key-here", "xxx"}
@@ -75,6 +77,7 @@ class Settings(BaseSettings):
     status_feed_url: str | None = None
     status_feed_format: Literal["auto", "statuspage", "rss", "atom", "recovery"] = "auto"
     status_poll_seconds: float = Field(default=60.0, ge=1.0, le=86400.0)
+    sandbox_step_seconds: float = Field(default=60.0, ge=1.0, le=86400.0)
 
     status_summary_every: str = "6h"
     feed_alert_after_failures: int = Field(default=3, ge=1, le=1000)
@@ -158,8 +161,6 @@ class Settings(BaseSettings):
     @field_validator("status_summary_every")
     @classmethod
     def _every(cls, value: str) -> str:
-        from bot.core.schedule_spec import parse_every
-
         parse_every(value)  # raises ValueError with a plain reason
         return value.strip()
 
@@ -211,6 +212,7 @@ HINTS: dict[str, str] = {
     "status_feed_url": "put an http(s) URL or a local file path of the status feed",
     "status_feed_format": "put one of: " + ", ".join(FEED_FORMATS),
     "status_poll_seconds": "put a number of seconds between 1 and 86400",
+    "sandbox_step_seconds": "put a number of seconds between 1 and 86400",
     "status_summary_every": (
         "put an interval like 6h or 90m, a five-field cron expression like '0 */6 * * *', or off"
     ),

@@ -9,12 +9,14 @@ Status and outbox: a fake clock, the status service as the bot builds it, outbox
 from __future__ import annotations
 
 import asyncio
+import email.utils
 import json
 import selectors
 import struct
 from collections.abc import AsyncIterator, Coroutine
 from contextlib import asynccontextmanager
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from html import escape
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -52,6 +54,31 @@ def fixture(name: str) -> bytes:
     if not path.is_file():
         pytest.fail(f"fixture {path} is missing from the repository")
     return path.read_bytes()
+
+
+def history_rss_from_json(data: dict, label: str = "PST", hours: int = -8) -> bytes:
+    """The history RSS Statuspage renders for the incidents of a JSON document (newest update first)."""
+    items = []
+    for incident in data["incidents"]:
+        paragraphs = []
+        for u in incident["incident_updates"]:  # already newest first
+            local = datetime.fromisoformat(u["display_at"]).astimezone(UTC) + timedelta(hours=hours)
+            stamp = f"{local:%b} <var data-var='date'>{local.day}</var>, <var data-var='time'>{local:%H:%M}</var>"
+            body = escape(u["body"]).replace("\r\n", "<br />")
+            paragraphs.append(
+                f"<p><small>{stamp} {label}</small><br><strong>{u['status'].title()}</strong> - {body}</p>"
+            )
+        published = datetime.fromisoformat(incident["updated_at"])
+        items.append(
+            f"<item><title>{escape(incident['name'])}</title><description>{escape(''.join(paragraphs))}"
+            f"</description><pubDate>{email.utils.format_datetime(published)}</pubDate>"
+            f"<link>https://discordstatus.com/incidents/{incident['id']}</link>"
+            f"<guid>https://discordstatus.com/incidents/{incident['id']}</guid></item>"
+        )
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel><title>Discord Status</title>'
+        f"{''.join(items)}</channel></rss>"
+    ).encode()
 
 
 def utc(text: str) -> datetime:

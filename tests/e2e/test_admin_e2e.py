@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from bot.sandbox import Message
@@ -273,3 +274,68 @@ async def test_privacy_export_and_delete_leave_nothing(world: World, start_bot: 
     await eventually(nothing_left)
     help_text = await slash(runner, world, world.alice, "help")
     assert "/privacy delete" in help_text.content and "What I store" in help_text.content
+
+
+async def test_a_manual_post_is_pre_filled_and_keeps_progress_and_promise(world: World, start_bot: StartBot) -> None:
+    from bot.core.feeds import parse_feed
+    from tests.helpers import recovery_feed, upd
+
+    runner = await start_bot()
+    d = world.driver
+    services = runner.bot.services  # type: ignore[attr-defined]
+    progress = {
+        "contacts": {"state": "partial", "percent": 80},
+        "photos": {"state": "in_progress", "percent": 10},
+    }
+    soon = (datetime.now(UTC) + timedelta(days=1)).replace(minute=0, second=0, microsecond=0)
+    later = soon + timedelta(hours=2)
+    promise = soon.isoformat().replace("+00:00", "Z")
+    feed = recovery_feed([upd("a", 8, "Restoring.", progress=progress, next_update_by=promise)])
+    await services.status.ingest(parse_feed(feed, "recovery"))
+
+    opened = await d.run_slash(world.jordan, "admin status post", {"state": "recovering"}, channel=world.staff)
+    form = await runner.wait(opened.wait_modal())
+    fields = [row["components"][0] for row in form["components"]]
+    defaults = {f["label"]: f.get("value") for f in fields}
+    assert defaults["Incident title"] == "Contacts and photos unavailable"
+    assert defaults["Progress per data type (one a line)"] == "Contacts: 80% partial\nPhotos: 10% in progress"
+    assert defaults["Next update by (empty: no promise)"] == f"{soon:%Y-%m-%d %H:%M} UTC"
+
+    values = [
+        "Contacts and photos unavailable",
+        "Photos are coming back.",
+        "Contacts: 80% partial\nPhotos: 40% partial",
+        f"{later:%Y-%m-%d %H:%M} UTC",
+    ]
+    submitted = await d.submit_modal(
+        world.jordan, opened, {f["custom_id"]: v for f, v in zip(fields, values, strict=True)}
+    )
+    preview = await runner.wait(submitted.wait_message())
+    assert [f["name"] for f in preview.embeds[0]["fields"]][:2] == ["Contacts", "Photos"]
+    clicked = await d.click(world.jordan, preview, buttons(preview)["Post it"])
+    assert "Posted" in (await runner.wait(clicked.wait_message())).content
+    posted = await runner.wait(
+        d.wait_for_message(
+            lambda m: (
+                m.channel_id == world.status.id
+                and bool(m.embeds)
+                and "coming back" in m.embeds[0].get("description", "")
+            )
+        )
+    )
+    shown = {f["name"]: f["value"] for f in posted.embeds[0]["fields"]}
+    assert "40%" in shown["Photos"] and "80%" in shown["Contacts"] and "Next update by" in shown
+
+    status = await slash(runner, world, world.alice, "status")
+    fields_now = {f["name"]: f["value"] for f in status.embeds[0]["fields"]}
+    assert "80%" in fields_now["Contacts"] and "40%" in fields_now["Photos"] and "Next update by" in fields_now
+    [latest] = await services.status.latest_updates(1)
+    assert latest.next_update_by == later
+    snap = await services.status.snapshot()
+    assert snap.text.count("Contacts and photos unavailable") == 1
+
+    bad = await d.run_slash(world.jordan, "admin status post", {"state": "recovering"}, channel=world.staff)
+    form = await runner.wait(bad.wait_modal())
+    ids = [row["components"][0]["custom_id"] for row in form["components"]]
+    refused = await d.submit_modal(world.jordan, bad, dict(zip(ids, ["T", "B", "", "soon"], strict=True)))
+    assert "Nothing was saved" in (await runner.wait(refused.wait_message())).content

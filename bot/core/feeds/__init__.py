@@ -13,6 +13,7 @@ from bot.core.feeds.models import (
     FeedSnapshot,
     FeedUpdate,
     PageStatus,
+    SkippedItem,
 )
 from bot.core.feeds.text import content_hash
 
@@ -25,6 +26,7 @@ __all__ = [
     "FeedSnapshot",
     "FeedUpdate",
     "PageStatus",
+    "SkippedItem",
     "content_hash",
     "detect_format",
     "parse_feed",

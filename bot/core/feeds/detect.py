@@ -103,7 +103,7 @@ def parse_feed(
         if kind == "xml":
             if fmt not in ("auto", "rss", "atom"):
                 raise FeedError(f"expected a {fmt} JSON document, got XML", "schema")
-            return parse_syndication(body, clock)
+            return parse_syndication(body, clock, fmt)
         if fmt in ("rss", "atom"):
             raise FeedError(f"expected an {fmt} XML feed, got JSON", "schema")
         data = _decode_json(body)

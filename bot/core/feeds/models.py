@@ -137,6 +137,21 @@ class PageStatus(_Frozen):
     description: str | None = None
 
 
+class SkippedItem(_Frozen):
+    """An item the parser left out (absurd timestamp, missing field) while keeping the rest."""
+
+    where: str
+    reason: str
+    message: str
+
+
+def all_skipped(skipped: list[SkippedItem]) -> FeedError:
+    """Every item was unreadable: then it is the feed (or our clock) that is wrong, not one item."""
+    first = skipped[0]
+    more = f" (and all {len(skipped) - 1} other items)" if len(skipped) > 1 else ""
+    return FeedError(f"{first.message}{more}", first.reason)
+
+
 class FeedSnapshot(_Frozen):
     format: FeedFormat
     incidents: tuple[FeedIncident, ...] = ()
@@ -146,6 +161,7 @@ class FeedSnapshot(_Frozen):
     source_title: str | None = None
     source_url: str | None = None
     fetched_at: UtcDatetime
+    skipped: tuple[SkippedItem, ...] = ()
 
 
 # --- states ---------------------------------------------------------------------------------

@@ -4,18 +4,22 @@ Statuspage history feeds put every update of an incident in one entry, newest fi
 `<p><small>Jul <var>7</var>, <var>22:34</var> UTC</small><br><strong>Resolved</strong> - text</p>`.
 Those are split into updates; the year, absent from the stamps, is the one that puts the stamp
 closest to the entry's `<published>` (so a `Dec 31` stamp on an entry published on Jan 1 belongs
-to the previous year). An `Update` label keeps the state of the update before it.
+to the previous year). An `Update` label keeps the state of the update before it. A stamp's zone
+label is read against the entry's own numeric offset (`bot.core.feeds.time.zone_offset`).
 
-Update keys are `<fmt>:<entry id>:<stamp>:<label>` (+ `:<n>` for the n-th identical stamp and
-label, counted from the oldest), so they survive a rewrite of the text; the content hash does not.
-Any other entry is a single update keyed `<fmt>:<entry id>`.
+Keys come from `bot.core.feeds.identity`: the incident id of the entry's `/incidents/<id>` link
+when there is one (the same key as the JSON's), else the entry id. An entry that cannot be read
+(absurd date) is skipped and reported in `FeedSnapshot.skipped`; the others go on.
 """
 
 from __future__ import annotations
 
 import calendar
+import email.utils
 import hashlib
+import html
 import io
+import logging
 import re
 import time
 import xml.sax
@@ -25,6 +29,7 @@ from typing import Any
 
 import feedparser
 
+from bot.core.feeds.identity import closing_update, incident_key, keyed, source_incident_id
 from bot.core.feeds.models import (
     CLOSED_STATES,
     MAINTENANCE_STATES,
@@ -33,12 +38,16 @@ from bot.core.feeds.models import (
     FeedIncident,
     FeedSnapshot,
     FeedUpdate,
+    SkippedItem,
     UpdateState,
+    all_skipped,
     norm_state,
 )
 from bot.core.feeds.prose import next_update_from_text, progress_from_text
 from bot.core.feeds.text import clean_text, html_to_text, make_update
-from bot.core.feeds.time import Clock, tz_offset
+from bot.core.feeds.time import Clock, zone_offset
+
+log = logging.getLogger(__name__)
 
 _STAMPED = re.compile(
     r"(?:<p>\s*)?<small>(?P<stamp>.*?)</small>\s*(?:<br\s*/?>\s*)*<strong>(?P<label>[^<]{1,40})</strong>\s*[-–—:]?\s*",
@@ -46,7 +55,7 @@ _STAMPED = re.compile(
 )
 _STAMP_TEXT = re.compile(
     r"^(?P<mon>[A-Za-z]{3,9})\.?\s+(?P<day>\d{1,2})(?:st|nd|rd|th)?,?\s+(?:(?P<year>\d{4}),?\s+)?"
-    r"(?P<h>\d{1,2}):(?P<m>\d{2})(?:\s*[-–]\s*[\d:]+)?\s*(?P<tz>[A-Za-z]{1,5}(?:[+-]\d{1,2}(?::?\d{2})?)?)?$"
+    r"(?P<h>\d{1,2}):(?P<m>\d{2})(?::\d{2})?(?:\s*[-–]\s*[\d:]+)?\s*(?P<tz>[A-Za-z]{1,5}(?:[+-]\d{1,2}(?::?\d{2})?)?)?$"
 )
 _MONTHS = {name.lower(): i for i, name in enumerate(calendar.month_abbr) if name}
 _LEADING_LABEL = re.compile(r"^\s*\[?(?P<label>[A-Za-z][A-Za-z _-]{2,20})\]?\s*[:\-–]\s")
@@ -61,7 +70,8 @@ class _Piece:
     body: str
 
 
-def parse_syndication(body: bytes, clock: Clock) -> FeedSnapshot:
+def parse_syndication(body: bytes, clock: Clock, expect: str = "auto") -> FeedSnapshot:
+    """Parse RSS or Atom; `expect` (rss or atom) refuses the other one."""
     try:
         parsed: Any = feedparser.parse(io.BytesIO(body), sanitize_html=True, resolve_relative_uris=False)
     except Exception as exc:  # feedparser is lenient, but a parser must only ever raise FeedError
@@ -73,22 +83,46 @@ def parse_syndication(body: bytes, clock: Clock) -> FeedSnapshot:
     if not version:
         raise FeedError("XML document is neither RSS nor Atom", "not_a_feed")
     fmt: FeedFormat = "atom" if version.startswith("atom") else "rss"
+    if expect in ("rss", "atom") and expect != fmt:
+        other = "an Atom" if fmt == "atom" else "an RSS"
+        raise FeedError(
+            f"STATUS_FEED_FORMAT is {expect}, but the feed is {other} feed ({version}); "
+            f"set STATUS_FEED_FORMAT={fmt} or auto",
+            "schema",
+        )
     feed = parsed.get("feed", {})
-    feed_time = _struct(_raw(feed, "updated_parsed") or _raw(feed, "published_parsed"))
+    try:
+        feed_time = _struct(_raw(feed, "updated_parsed") or _raw(feed, "published_parsed"))
+    except FeedError:
+        feed_time = None  # only a fallback for entries without dates
 
     found: dict[str, FeedIncident] = {}
+    skipped: list[SkippedItem] = []
     for index, entry in enumerate(parsed.get("entries", [])):
-        incident = _incident(entry, fmt, index, feed_time, clock)
+        try:
+            incident = _incident(entry, fmt, index, feed_time, clock)
+        except FeedError as exc:
+            log.warning("status feed: skipping %s entry %d: %s", fmt, index, exc)
+            skipped.append(SkippedItem(where=_where(entry, fmt, index), reason=exc.reason, message=str(exc)))
+            continue
         previous = found.get(incident.key)
         if previous is None or incident.updated_at >= previous.updated_at:
             found[incident.key] = incident
+    if skipped and not found:
+        raise all_skipped(skipped)
     return FeedSnapshot(
         format=fmt,
         incidents=tuple(sorted(found.values(), key=lambda i: (i.created_at, i.key))),
         source_title=clean_text(feed.get("title", "")) or None,
         source_url=feed.get("link") or None,
         fetched_at=clock.now,
+        skipped=tuple(skipped),
     )
+
+
+def _where(entry: Any, fmt: str, index: int) -> str:
+    ident = entry.get("id") or entry.get("link") or ""
+    return f"{fmt} entry {index}" + (f" ({str(ident)[:120]})" if ident else "")
 
 
 def _tolerable(error: object) -> bool:
@@ -121,24 +155,31 @@ def _incident(entry: Any, fmt: FeedFormat, index: int, feed_time: datetime | Non
     anchor = clock.check(published or updated or feed_time or clock.now, f"{where} date")
     if updated is not None:
         clock.check(updated, f"{where} updated")
-    entry_id = entry.get("id") or entry.get("link") or _digest(title, anchor.isoformat())
-    key = f"{fmt}:{entry_id}"
     url = entry.get("link") or None
+    entry_id = entry.get("id") or url or _digest(title, anchor.isoformat())
+    key = incident_key(source_incident_id(url, entry.get("id")), entry_id)
     contents = entry.get("content") or []
     markup = contents[0].get("value", "") if contents else entry.get("summary", "")
+    own = _own_offset(entry)
 
-    pieces = _split_stamped(markup, anchor, clock, where)
+    pieces = _split_stamped(markup, anchor, own, clock, where)
+    if not pieces and "&lt;small&gt;" in markup:  # Instatus escapes its stamped paragraphs once more
+        pieces = _split_stamped(html.unescape(markup), anchor, own, clock, where)
     updates: list[FeedUpdate]
     if pieces:
-        updates = _stamped_updates(pieces, key, title, url, clock)
+        updates = [
+            _build(key, title, p.state or "unknown", p.body, p.at, None, url, clock) for p in _carry_states(pieces)
+        ]
     else:
         body = html_to_text(markup)
         state = _guess_state(title, body)
         edited = updated if updated is not None and published is not None and updated > published else None
-        updates = [_build(key, key, title, state, body, anchor, edited, url, clock)]
+        updates = [_build(key, title, state, body, anchor, edited, url, clock)]
+    updates = keyed(key, updates)
     state = updates[-1].state
     kind = "maintenance" if any(u.state in MAINTENANCE_STATES for u in updates) else "incident"
     created_at = min(updates[0].published_at, anchor)
+    closing = closing_update(updates) if state in CLOSED_STATES else None
     return FeedIncident(
         key=key,
         title=title,
@@ -147,7 +188,7 @@ def _incident(entry: Any, fmt: FeedFormat, index: int, feed_time: datetime | Non
         kind=kind,
         created_at=created_at,
         updated_at=max(updated or anchor, updates[-1].published_at),
-        resolved_at=updates[-1].published_at if state in CLOSED_STATES else None,
+        resolved_at=closing.published_at if closing is not None else None,
         url=url,
         updates=tuple(u.model_copy(update={"impact": "maintenance"}) for u in updates)
         if kind == "maintenance"
@@ -155,11 +196,30 @@ def _incident(entry: Any, fmt: FeedFormat, index: int, feed_time: datetime | Non
     )
 
 
-def _split_stamped(markup: str, anchor: datetime, clock: Clock, where: str) -> list[_Piece]:
-    """Stamped paragraphs, oldest first; empty when the entry has no such structure."""
+def _own_offset(entry: Any) -> timedelta | None:
+    """The numeric UTC offset written in the entry's own date (RFC 822 or RFC 3339), if any."""
+    for name in ("published", "updated"):
+        raw = entry.get(name)
+        if not isinstance(raw, str) or not raw.strip():
+            continue
+        raw = raw.strip()
+        try:
+            parsed = datetime.fromisoformat(raw.replace("Z", "+00:00"))
+        except ValueError:
+            parts = email.utils.parsedate_tz(raw)
+            if parts is not None and parts[9] is not None and re.search(r"[+-]\d{4}\s*$", raw):
+                return timedelta(seconds=parts[9])
+            continue
+        if parsed.tzinfo is not None:
+            return parsed.utcoffset()
+    return None
+
+
+def _split_stamped(markup: str, anchor: datetime, own: timedelta | None, clock: Clock, where: str) -> list[_Piece]:
+    """Stamped paragraphs, oldest first (by position); empty when the entry has no such structure."""
     matches: list[tuple[re.Match[str], datetime]] = []
     for match in _STAMPED.finditer(markup):
-        at = _stamp_time(html_to_text(match["stamp"]), anchor)
+        at = _stamp_time(html_to_text(match["stamp"]), anchor, own, where)
         if at is not None:
             matches.append((match, at))
     pieces: list[_Piece] = []
@@ -169,17 +229,16 @@ def _split_stamped(markup: str, anchor: datetime, clock: Clock, where: str) -> l
         stamp = clock.check(at, f"{where} update stamp")
         state = None if label.lower() == "update" else norm_state(label)
         pieces.append(_Piece(stamp, label, state, html_to_text(markup[match.end() : end])))
-    pieces.reverse()
-    pieces.sort(key=lambda p: p.at)  # stable: equal stamps keep their oldest-first order
+    pieces.reverse()  # the feed lists the newest first; identity.keyed orders them for good
     return pieces
 
 
-def _stamp_time(text: str, anchor: datetime) -> datetime | None:
+def _stamp_time(text: str, anchor: datetime, own: timedelta | None, where: str) -> datetime | None:
     match = _STAMP_TEXT.match(" ".join(text.split()))
     month = _MONTHS.get(match["mon"][:3].lower()) if match else None
     if match is None or month is None:
         return None
-    offset = tz_offset(match["tz"] or "UTC") or timedelta(0)
+    offset = zone_offset(match["tz"] or "UTC", anchor, own, where)
     day, hour, minute = int(match["day"]), int(match["h"]), int(match["m"])
     years = [int(match["year"])] if match["year"] else [anchor.year - 1, anchor.year, anchor.year + 1]
     candidates = []
@@ -191,23 +250,18 @@ def _stamp_time(text: str, anchor: datetime) -> datetime | None:
     return min(candidates, key=lambda c: abs(c - anchor)) if candidates else None
 
 
-def _stamped_updates(pieces: list[_Piece], key: str, title: str, url: str | None, clock: Clock) -> list[FeedUpdate]:
-    updates: list[FeedUpdate] = []
-    seen: dict[str, int] = {}
+def _carry_states(pieces: list[_Piece]) -> list[_Piece]:
+    """An `Update` label keeps the state of the update before it (in time)."""
+    out = []
     state: UpdateState = "unknown"
-    for piece in pieces:
+    for piece in sorted(pieces, key=lambda p: p.at):  # stable: equal stamps keep their source order
         state = piece.state or state
-        slug = re.sub(r"[^a-z0-9]+", "_", piece.label.lower()).strip("_") or "update"
-        base = f"{key}:{piece.at:%Y-%m-%dT%H:%MZ}:{slug}"
-        seen[base] = seen.get(base, 0) + 1
-        update_key = base if seen[base] == 1 else f"{base}:{seen[base]}"
-        updates.append(_build(update_key, key, title, state, piece.body, piece.at, None, url, clock))
-    return updates
+        out.append(_Piece(piece.at, piece.label, state, piece.body))
+    return out
 
 
 def _build(
-    key: str,
-    incident_key: str,
+    incident: str,
     title: str,
     state: UpdateState,
     body: str,
@@ -218,15 +272,15 @@ def _build(
 ) -> FeedUpdate:
     promised = next_update_from_text(body, at)
     return make_update(
-        key=key,
-        incident_key=incident_key,
+        key=incident,
+        incident_key=incident,
         incident_title=title,
         state=state,
         body=body,
         published_at=at,
         edited_at=edited,
         progress=progress_from_text(body),
-        next_update_by=clock.check_future(promised, f"{key} promised update") if promised else None,
+        next_update_by=clock.check_future(promised, f"{incident} promised update") if promised else None,
         url=url,
     )
 

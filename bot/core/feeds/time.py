@@ -1,9 +1,17 @@
-"""Feed timestamps: parsed to aware UTC, checked against the caller's clock, and time-zone labels."""
+"""Feed timestamps: parsed to aware UTC, checked against the caller's clock, and time-zone labels.
+
+Labels are the weakest evidence of time in a feed: old Statuspage feeds print "PST" on every stamp,
+also in summer, while the item's own date carries the right numeric offset. `zone_offset` therefore
+prefers a numeric offset, and reads a standard/daylight label of the same region as the item's own
+offset when the two disagree. An unknown label is logged, never silently taken as UTC.
+"""
 
 from __future__ import annotations
 
+import logging
 import re
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.core.feeds.models import FeedError
 
@@ -86,13 +94,79 @@ _TZ_OFFSETS = {
 }
 
 
+# Standard/daylight pairs of one region, and the generic label that means "whichever applies".
+_FAMILIES: dict[str, tuple[str, int, int]] = {
+    "PST": ("America/Los_Angeles", -8, -7),
+    "PDT": ("America/Los_Angeles", -8, -7),
+    "PT": ("America/Los_Angeles", -8, -7),
+    "MST": ("America/Denver", -7, -6),
+    "MDT": ("America/Denver", -7, -6),
+    "MT": ("America/Denver", -7, -6),
+    "CST": ("America/Chicago", -6, -5),
+    "CDT": ("America/Chicago", -6, -5),
+    "CT": ("America/Chicago", -6, -5),
+    "EST": ("America/New_York", -5, -4),
+    "EDT": ("America/New_York", -5, -4),
+    "ET": ("America/New_York", -5, -4),
+    "AKST": ("America/Anchorage", -9, -8),
+    "AKDT": ("America/Anchorage", -9, -8),
+    "CET": ("Europe/Paris", 1, 2),
+    "CEST": ("Europe/Paris", 1, 2),
+    "EET": ("Europe/Athens", 2, 3),
+    "EEST": ("Europe/Athens", 2, 3),
+    "AEST": ("Australia/Sydney", 10, 11),
+    "AEDT": ("Australia/Sydney", 10, 11),
+}
+log = logging.getLogger(__name__)
+
+
+def zone_offset(label: str | None, at: datetime, own: timedelta | None = None, where: str = "feed") -> timedelta:
+    """The UTC offset a stamp labelled `label` means near instant `at`.
+
+    `own` is the numeric offset of the item's own date, when it has one. A numeric label wins; a
+    standard/daylight label (PST, CEST...) that contradicts `own` within its region yields `own`;
+    a generic label (PT, ET...) takes `own` or the region's rule at `at`. An unknown label is logged
+    and replaced by `own`, or UTC when the item has no offset either.
+    """
+    text = (label or "").strip().upper()
+    if not text:
+        return own if own is not None else timedelta(0)
+    family = _FAMILIES.get(text)
+    if family is not None:
+        region, std, dst = family
+        choices = (timedelta(hours=std), timedelta(hours=dst))
+        if own is not None and own in choices:
+            return own
+        if text in ("PT", "MT", "CT", "ET"):
+            return _regional(region, at) or choices[0]
+    offset = tz_offset(text)
+    if offset is not None:
+        return offset
+    fallback = own if own is not None else timedelta(0)
+    log.warning("%s: unknown time-zone label %r; using %s", where, label, _fmt_offset(fallback))
+    return fallback
+
+
+def _regional(region: str, at: datetime) -> timedelta | None:
+    try:
+        return at.astimezone(ZoneInfo(region)).utcoffset()
+    except ZoneInfoNotFoundError:  # no tz database on this host: the caller uses standard time
+        return None
+
+
+def _fmt_offset(offset: timedelta) -> str:
+    minutes = int(offset.total_seconds() // 60)
+    sign = "+" if minutes >= 0 else "-"
+    return f"UTC{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
+
+
 def tz_offset(abbr: str) -> timedelta | None:
     """Offset of a time-zone abbreviation or `UTC+2`-style label; None when unknown."""
     abbr = abbr.strip().upper()
     if abbr in _TZ_OFFSETS:
         hours = _TZ_OFFSETS[abbr]
         return timedelta(hours=hours, minutes=30 if abbr == "IST" else 0)
-    match = re.fullmatch(r"(?:UTC|GMT)([+-])(\d{1,2})(?::?(\d{2}))?", abbr)
+    match = re.fullmatch(r"(?:UTC|GMT|Z)?([+-])(\d{1,2})(?::?(\d{2}))?", abbr)
     if match is None:
         return None
     delta = timedelta(hours=int(match[2]), minutes=int(match[3] or 0))

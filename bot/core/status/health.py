@@ -4,14 +4,18 @@ and once when it works again.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import hashlib
+import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.db import Database
+from bot.core.feeds import SkippedItem
 from bot.core.kv import Kv
 from bot.core.models import StatusUpdate, utcnow
 from bot.core.outbox.rows import enqueue, text_post
@@ -20,6 +24,9 @@ from bot.core.status.ingest import PAUSED_KEY
 from bot.core.status.snapshot import LAST_GOOD_KEY
 
 CURSOR_KEY = "feed.cursor"
+SKIPPED_KEY = "feed.skipped"
+_NOW = re.compile(r"\s*\(now is [^)]*\)")
+_POSITIONS = re.compile(r"\[\d+\]|\b(?:entry|item) \d+\b")
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,6 +38,7 @@ class FeedHealth:
     last_error_at: datetime | None
     failures: int
     updates_seen: int
+    skipped: int = 0  # items left out of the last poll as unreadable
 
 
 def _dt(text: str | None) -> datetime | None:
@@ -82,6 +90,27 @@ class FeedHealthLog:
         await Kv.put(session, "feed.failures", "0")
         return bool(queued)
 
+    async def skipped(self, session: AsyncSession, items: Sequence[SkippedItem]) -> list[dict[str, Any]]:
+        """Count the items the last poll left out; tell staff once about each (rows for the outbox).
+
+        Once per problem: the dedupe key is the message without positions and without the clock, so
+        the same bad item polled every minute (or moved down the list) is reported a single time.
+        """
+        await Kv.put(session, SKIPPED_KEY, str(len(items)))
+        if not items or not self.staff_channel_id:
+            return []
+        rows = []
+        for item in items:
+            problem = _POSITIONS.sub("", _NOW.sub("", item.message))
+            digest = hashlib.sha256(f"{item.reason}|{problem}".encode()).hexdigest()[:24]
+            text = (
+                f"The status feed has an item the bot cannot read, so it was left out ({item.where}): "
+                f"{item.message[:300]}. The rest of the feed is posted as usual; fix the item at the source "
+                "or post it by hand with `/admin status post`."
+            )
+            rows.append(text_post(self.staff_channel_id, f"feed-skip:{digest}", text))
+        return rows
+
     async def record_good(self) -> None:
         """A good fetch with nothing new to ingest (not modified, or the same bytes)."""
         async with self.db.transaction() as session:
@@ -122,4 +151,5 @@ class FeedHealthLog:
                 last_error_at=_dt(await Kv.get(session, "feed.last_error_at")),
                 failures=int(await Kv.get(session, "feed.failures") or 0),
                 updates_seen=int(await session.scalar(select(func.count()).select_from(StatusUpdate)) or 0),
+                skipped=int(await Kv.get(session, SKIPPED_KEY) or 0),
             )

@@ -63,6 +63,25 @@ def progress_item(name: str, p: Progress) -> tuple[str, str]:
     return name.replace("_", " ").capitalize(), data_state_label(p.state) + pct
 
 
+_FORM_WORDS = {
+    "restored": "restored",
+    "partial": "partial",
+    "in_progress": "in progress",
+    "pending": "pending",
+    "not_recoverable": "not recoverable",
+}
+
+
+def progress_form_text(progress: Mapping[str, Mapping[str, object]]) -> str:
+    """Progress as staff edit it in a form, one data type a line (`Photos: 70% in progress`); the
+    feeds' `progress_from_text` reads it back."""
+    lines = []
+    for name, p in progress.items():
+        pct = f"{p['percent']}% " if p.get("percent") is not None else ""
+        lines.append(f"{name.replace('_', ' ').capitalize()}: {pct}{_FORM_WORDS.get(str(p.get('state')), 'pending')}")
+    return "\n".join(lines)
+
+
 def progress_text(progress: Mapping[str, Progress]) -> str:
     return "; ".join(": ".join(progress_item(name, p)) for name, p in progress.items())
 

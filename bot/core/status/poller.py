@@ -23,7 +23,7 @@ from bot.core.models import utcnow
 from bot.core.outbox.rows import enqueue
 from bot.core.outbox.wakeup import Wakeup
 from bot.core.status.health import CURSOR_KEY, FeedHealthLog
-from bot.core.status.ingest import UpdateIngest
+from bot.core.status.ingest import UpdateIngest, source_of
 from bot.core.status.recovery import DeviceStates
 from bot.core.status.snapshot import StatusSnapshots
 
@@ -39,6 +39,7 @@ class PollResult:
     notices: int = 0
     error: str | None = None
     not_modified: bool = False
+    skipped: int = 0  # unreadable items left out of this poll (the rest went on)
 
 
 class Poller:
@@ -109,9 +110,12 @@ class Poller:
         for attempt in range(3):
             try:
                 async with self.db.transaction() as session:
-                    new, edited, rows = await self.updates.ingest(session, snapshot)
+                    url = (extra_kv or {}).get("feed.url") or (self.fetcher.url if self.fetcher else None)
+                    source = source_of(snapshot, url)
+                    new, edited, rows = await self.updates.ingest(session, snapshot, source=source)
                     devices_changed, device_rows = await self.devices.ingest(session, snapshot.device_states)
-                    queued = await enqueue(session, [*rows, *device_rows])
+                    skipped_rows = await self.health.skipped(session, snapshot.skipped)
+                    queued = await enqueue(session, [*rows, *device_rows, *skipped_rows])
                     alerted = await self.health.good(session, {**(extra_kv or {}), CURSOR_KEY: snapshot.next_cursor})
             except IntegrityError:
                 # a second instance ingested the same feed at the same moment: read again
@@ -120,5 +124,12 @@ class Poller:
             self.snapshots.changed()
             if queued or alerted:
                 self.wakeup.notify()
-            return PollResult(ok=True, new=new, edited=edited, devices_changed=devices_changed, notices=queued)
+            return PollResult(
+                ok=True,
+                new=new,
+                edited=edited,
+                devices_changed=devices_changed,
+                notices=queued,
+                skipped=len(snapshot.skipped),
+            )
         return PollResult(ok=False, error="could not record the feed after 3 attempts")

@@ -94,4 +94,5 @@ class StatusService:
         self.summary_tick = self.jobs.summary_tick
         self.reminder_tick = self.jobs.reminder_tick
         self.manual_post = self.staff.manual_post
+        self.current_update = self.staff.current
         self.set_paused = self.staff.set_paused

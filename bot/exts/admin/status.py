@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import json
 import re
+from datetime import UTC, datetime
 from typing import Any, Literal
 
 import discord
 from discord import app_commands
 
+from bot.core.feeds.prose import parse_promise, progress_from_text
 from bot.core.outbox.notices import StatusView
+from bot.core.status.labels import RESOLVED, progress_form_text
 from bot.exts.admin.base import NOT_AUDITED, AdminGroupCog
 from bot.exts.checks import bot_of, require_staff
 from bot.ui.admin import when
@@ -32,6 +36,7 @@ class StatusTools(AdminGroupCog, group_name="status", group_description="Inciden
             f"Last error: {h.last_error or 'none'}" + (f" ({when(h.last_error_at)})" if h.last_error_at else ""),
             f"Next poll: {when(job.next_run_time) if job and job.next_run_time else 'not scheduled'}",
             f"Updates seen: {h.updates_seen}",
+            f"Unreadable items left out of the last poll: {h.skipped}",
         ]
         await reply_interaction(interaction, "\n".join(lines))
 
@@ -39,8 +44,10 @@ class StatusTools(AdminGroupCog, group_name="status", group_description="Inciden
     @app_commands.describe(state="The incident's state after this update")
     async def post(self, interaction: discord.Interaction, state: PostState) -> None:
         """Write a status update by hand; you'll see a preview before it is posted."""
-        latest = await self.services.status.latest_updates(1)
-        await interaction.response.send_modal(StatusPostModal(state, latest[0].incident_title if latest else None))
+        current = await self.services.status.current_update()
+        if current is not None and current.state in RESOLVED:
+            current = None  # the last incident is over: the form starts a new one
+        await interaction.response.send_modal(StatusPostModal(state, current))
 
     @app_commands.command(name="pause")
     async def pause(self, interaction: discord.Interaction) -> None:
@@ -65,7 +72,10 @@ class StatusTools(AdminGroupCog, group_name="status", group_description="Inciden
             text = (
                 "Not modified since the last poll."
                 if r.not_modified
-                else (f"Polled: {r.new} new, {r.edited} edited, {r.devices_changed} device states changed.")
+                else (
+                    f"Polled: {r.new} new, {r.edited} edited, {r.devices_changed} device states changed"
+                    + (f", {r.skipped} unreadable item(s) left out." if r.skipped else ".")
+                )
             )
         else:
             text = f"The poll failed: {r.error}"
@@ -73,29 +83,71 @@ class StatusTools(AdminGroupCog, group_name="status", group_description="Inciden
 
 
 class StatusPostModal(discord.ui.Modal, title="Post a status update"):
+    """Title, text, progress per data type and the next promised time, pre-filled from the current state."""
+
     incident: discord.ui.TextInput[StatusPostModal] = discord.ui.TextInput(
         label="Incident title", max_length=200, placeholder="e.g. Contacts and photos unavailable"
     )
     body: discord.ui.TextInput[StatusPostModal] = discord.ui.TextInput(
         label="What changed", style=discord.TextStyle.paragraph, max_length=3000
     )
+    progress: discord.ui.TextInput[StatusPostModal] = discord.ui.TextInput(
+        label="Progress per data type (one a line)",
+        style=discord.TextStyle.paragraph,
+        max_length=1000,
+        required=False,
+        placeholder="Contacts: 100% restored\nPhotos: 70% in progress",
+    )
+    next_update: discord.ui.TextInput[StatusPostModal] = discord.ui.TextInput(
+        label="Next update by (empty: no promise)",
+        max_length=60,
+        required=False,
+        placeholder="e.g. 20:15 UTC, 2:30 PM PT or in 2 hours",
+    )
 
-    def __init__(self, state: str, default_title: str | None) -> None:
+    def __init__(self, state: str, current: Any = None) -> None:
         super().__init__()
         self.state = state
-        if default_title:
-            self.incident.default = default_title[:200]
+        self.incident_key: str | None = None
+        if current is not None:
+            self.incident_key = current.incident_key
+            self.incident.default = current.incident_title[:200]
+            progress = json.loads(current.progress or "{}")
+            if progress:
+                self.progress.default = progress_form_text(progress)[:1000]
+            promised = current.next_update_by
+            if promised is not None and promised > datetime.now(UTC):
+                self.next_update.default = f"{promised.astimezone(UTC):%Y-%m-%d %H:%M} UTC"
 
     async def on_submit(self, interaction: discord.Interaction) -> None:
         if not await require_staff(interaction, "status.post"):
             return
-        draft_id = await bot_of(interaction).services.drafts.save(self.incident.value, self.state, self.body.value)
+        try:
+            promised = parse_promise(self.next_update.value or "", datetime.now(UTC))
+        except ValueError as exc:
+            await reply_interaction(interaction, f"Nothing was saved: {exc}.")
+            return
+        progress = {name: p.model_dump() for name, p in progress_from_text(self.progress.value or "").items()}
+        next_by = promised.isoformat() if promised else None
+        draft_id = await bot_of(interaction).services.drafts.save(
+            self.incident.value,
+            self.state,
+            self.body.value,
+            progress=progress,
+            next_update_by=next_by,
+            incident_key=self.incident_key,
+        )
         preview = status_embed(
-            StatusView(
-                incident=self.incident.value.strip(),
-                state=self.state,
-                body=self.body.value.strip(),
-                published_at=discord.utils.utcnow(),
+            StatusView.model_validate(
+                {
+                    "key": f"draft:{draft_id}",
+                    "incident": self.incident.value.strip(),
+                    "state": self.state,
+                    "body": self.body.value.strip(),
+                    "progress": progress,
+                    "published_at": discord.utils.utcnow(),
+                    "next_update_by": promised,
+                }
             )
         )
         view = discord.ui.View(timeout=None)
@@ -109,7 +161,7 @@ class StatusPostModal(discord.ui.Modal, title="Post a status update"):
 
 
 class StatusPostConfirm(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"sp:(?P<draft>[0-9a-f]{16})"):
-    """"Post it" under a preview; the draft id it carries makes a second press harmless."""
+    """ "Post it" under a preview; the draft id it carries makes a second press harmless."""
 
     def __init__(self, draft_id: str) -> None:
         super().__init__(
@@ -133,7 +185,15 @@ class StatusPostConfirm(discord.ui.DynamicItem[discord.ui.Button[Any]], template
                 interaction, "That draft no longer exists; write it again with `/admin status post`."
             )
             return
-        posted = await services.status.manual_post(self.draft_id, title=draft.title, state=draft.state, body=draft.body)
+        posted = await services.status.manual_post(
+            self.draft_id,
+            title=draft.title,
+            state=draft.state,
+            body=draft.body,
+            progress=draft.progress,
+            next_update_by=datetime.fromisoformat(draft.next_update_by) if draft.next_update_by else None,
+            incident_key=draft.incident_key,
+        )
         if posted:
             await services.audit.record(interaction.user.id, "status.post", title=draft.title, state=draft.state)
             await reply_interaction(interaction, "Posted. It goes to the status channel and to subscribers now.")

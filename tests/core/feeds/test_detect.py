@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -14,21 +15,27 @@ from bot.core.feeds import FeedError, detect_format, parse_feed
 from tests.helpers import BEFORE_EDIT, DATA, FIXTURES, NOW, SAMPLE_RECOVERY, fixture
 
 GITHUB = "statuspage_github_summary_2022-11-25_active-incident.json"
-EXPECTED_FORMATS = {".json": "statuspage", ".atom": "atom"}
+CORPUS_NOW = datetime(2026, 11, 29, tzinfo=UTC)  # after the newest capture
+EXPECTED_FORMATS = {".json": "statuspage", ".atom": "atom", ".rss": "rss"}
 
 
 @pytest.mark.parametrize("path", sorted(p.name for p in FIXTURES.glob("*.*") if p.suffix in EXPECTED_FORMATS))
 def test_every_fixture_parses_with_the_right_format(path: str) -> None:
-    snap = parse_feed(fixture(path), now=NOW)
+    snap = parse_feed(fixture(path), now=CORPUS_NOW)
     assert snap.format == EXPECTED_FORMATS[Path(path).suffix]
-    assert snap.fetched_at == NOW
+    assert snap.fetched_at == CORPUS_NOW
+    assert snap.skipped == ()
     for incident in snap.incidents:
         assert incident.updates, incident.key
         assert all(u.incident_key == incident.key for u in incident.updates)
 
 
-def test_fixture_directory_has_all_eight_captures() -> None:
-    assert len([p for p in FIXTURES.glob("*.*") if p.suffix in EXPECTED_FORMATS]) == 8
+def test_fixture_directory_has_the_whole_corpus() -> None:
+    captures = [p for p in FIXTURES.glob("*.*") if p.suffix in EXPECTED_FORMATS]
+    assert len(captures) >= 15
+    assert len({p.name.split("_")[0] for p in captures}) >= 8  # providers
+    readme = (FIXTURES / "README.md").read_text()
+    assert all(f"`{p.name}`" in readme for p in captures)  # every capture has its provenance row
 
 
 @pytest.mark.parametrize(("fmt", "name"), [("statuspage", GITHUB), ("atom", BEFORE_EDIT)])
@@ -112,18 +119,23 @@ def test_unknown_and_mismatched_formats() -> None:
     ("stamp", "words"),
     [("1999-12-31T23:59:59Z", "absurd timestamp 1999"), ("2025-07-19T12:00:00Z", "absurd timestamp 2025-07-19")],
 )
-def test_absurd_statuspage_timestamps(stamp: str, words: str) -> None:
+def test_absurd_statuspage_timestamp_skips_that_update_only(stamp: str, words: str) -> None:
     data = json.loads(fixture(GITHUB))
     data["incidents"][0]["incident_updates"][3]["created_at"] = stamp
-    err = _error(json.dumps(data).encode())
-    assert err.reason == "timestamp"
-    assert words in str(err) and "incident_updates" in str(err)
+    snap = parse_feed(json.dumps(data).encode(), now=NOW)
+    assert len(snap.incidents[0].updates) == 6  # the other six go on
+    (skipped,) = snap.skipped
+    assert skipped.reason == "timestamp" and skipped.where == "incidents[0].incident_updates[3]"
+    assert words in skipped.message
 
 
 def test_absurd_atom_timestamps() -> None:
     raw = fixture(BEFORE_EDIT).replace(b"<published>2025-07-08T16:44:07Z", b"<published>1970-01-01T00:00:00Z", 1)
-    assert _error(raw).reason == "timestamp"
-    # The same feed read on a clock set to 2024: every 2025 stamp is in the far future.
+    snap = parse_feed(raw, now=NOW)
+    assert len(snap.incidents) == 24 and len(snap.skipped) == 1  # one entry out, the rest go on
+    assert snap.skipped[0].reason == "timestamp" and "atom entry" in snap.skipped[0].where
+    # The same feed read on a clock set to 2024: every 2025 stamp is in the far future, and a
+    # feed whose every item is unreadable fails as a whole.
     with pytest.raises(FeedError, match="absurd timestamp"):
         parse_feed(fixture(BEFORE_EDIT), now=NOW.replace(year=2024))
 

@@ -7,7 +7,9 @@ from datetime import UTC, datetime
 import pytest
 
 from bot.core.feeds import FeedError, FeedSnapshot, FeedUpdate, parse_feed
-from tests.helpers import AFTER_EDIT, BEFORE_EDIT, DATA, EDITED_ENTRY, NOW, fixture, utc
+from tests.helpers import AFTER_EDIT, BEFORE_EDIT, DATA, NOW, fixture, utc
+
+EDITED = "incident:f9rjhk3zh62b"  # tag:www.githubstatus.com,2005:Incident/25724106
 
 
 def _updates(snap: FeedSnapshot) -> dict[str, FeedUpdate]:
@@ -53,23 +55,23 @@ def test_github_atom_splits_entries_into_updates() -> None:
 
 def test_atom_update_states_and_stamps_of_one_entry() -> None:
     snap = parse_feed(fixture(BEFORE_EDIT), now=NOW)
-    incident = next(i for i in snap.incidents if i.key == f"atom:{EDITED_ENTRY}")
+    incident = next(i for i in snap.incidents if i.key == EDITED)
     assert [(u.published_at, u.state) for u in incident.updates] == [
         (utc("2025-07-07T22:29:00+00:00"), "investigating"),
         (utc("2025-07-07T22:31:00+00:00"), "investigating"),  # "Update" keeps the previous state
         (utc("2025-07-07T22:34:00+00:00"), "resolved"),
     ]
-    assert incident.updates[-1].key == f"atom:{EDITED_ENTRY}:2025-07-07T22:34Z:resolved"
+    assert incident.updates[-1].key == f"{EDITED}/2025-07-07T22:34Z/resolved"
     assert incident.url == "https://www.githubstatus.com/incidents/f9rjhk3zh62b"
     assert incident.title == "Disruption with some GitHub services"
 
 
 def test_duplicate_stamp_and_label_get_distinct_keys() -> None:
     snap = parse_feed(fixture(BEFORE_EDIT), now=NOW)
-    incident = next(i for i in snap.incidents if i.key.endswith("Incident/25514408"))
+    incident = next(i for i in snap.incidents if i.key == "incident:y7lb2rg4btd7")
     keys = [u.key for u in incident.updates]
     assert len(keys) == len(set(keys)) == 23
-    assert f"{incident.key}:2025-06-17T20:04Z:update:2" in keys
+    assert f"{incident.key}/2025-06-17T20:04Z/investigating#2" in keys
 
 
 def test_edit_in_place_keeps_keys_and_changes_exactly_one_hash() -> None:
@@ -77,19 +79,19 @@ def test_edit_in_place_keeps_keys_and_changes_exactly_one_hash() -> None:
     after = _updates(parse_feed(fixture(AFTER_EDIT), now=NOW))
     assert before.keys() == after.keys()
     changed = [k for k in before if before[k].content_hash != after[k].content_hash]
-    assert changed == [f"atom:{EDITED_ENTRY}:2025-07-07T22:34Z:resolved"]
+    assert changed == [f"{EDITED}/2025-07-07T22:34Z/resolved"]
     old, new = before[changed[0]], after[changed[0]]
     assert old.published_at == new.published_at
     assert old.body.startswith("This incident has been resolved.")
     assert "feature flag" in new.body and "\n\nThe incident was mitigated" in new.body
     snap = parse_feed(fixture(AFTER_EDIT), now=NOW)
-    incident = next(i for i in snap.incidents if i.key == f"atom:{EDITED_ENTRY}")
+    incident = next(i for i in snap.incidents if i.key == EDITED)
     assert incident.updated_at == utc("2025-07-14T20:45:06+00:00")
 
 
 def test_nested_paragraphs_stay_in_their_update_and_promises_are_read() -> None:
     snap = parse_feed(fixture(BEFORE_EDIT), now=NOW)
-    incident = next(i for i in snap.incidents if i.key.endswith("Incident/25456062"))
+    incident = next(i for i in snap.incidents if i.key == "incident:j46wj670px33")
     resolved = incident.updates[-1]
     assert resolved.state == "resolved"
     assert resolved.body.count("\n\n") == 2 and resolved.body.endswith("in the future.")
@@ -145,12 +147,13 @@ def test_plain_rss_items_are_single_updates() -> None:
     assert snap.format == "rss"
     assert snap.source_title == "Halcyon Mobile service notices"
     assert [i.key for i in snap.incidents] == [
-        "rss:https://status.halcyon-mobile.example/notices/1",  # no guid: the link is the id
-        "rss:notice-2",
-        "rss:notice-3",
+        "entry:https://status.halcyon-mobile.example/notices/1",  # no guid: the link is the id
+        "entry:notice-2",
+        "entry:notice-3",
     ]
     first, second, third = (i.updates[0] for i in snap.incidents)
-    assert first.key == first.incident_key == "rss:https://status.halcyon-mobile.example/notices/1"
+    assert first.incident_key == "entry:https://status.halcyon-mobile.example/notices/1"
+    assert first.key == f"{first.incident_key}/2009-10-02T17:40Z/investigating"
     assert first.published_at == utc("2009-10-02T17:40:00+00:00")
     assert first.state == "investigating"
     assert second.incident_title == "Contacts & calendars restore under way"

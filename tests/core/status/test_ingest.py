@@ -61,7 +61,7 @@ async def test_an_update_edited_at_the_source_edits_the_posted_message(db: Datab
     assert r.edited == 1
     edits = await outbox_rows(db, "edit")
     assert len(edits) == 1
-    assert "25724106" in (edits[0].update_key or "")
+    assert "f9rjhk3zh62b" in (edits[0].update_key or "")  # Incident/25724106, by its page id
     assert json.loads(edits[0].payload)["kind"] == "status_edit"
     async with db.sessions() as s:
         row = await s.scalar(select(StatusUpdate).where(col(StatusUpdate.key) == edits[0].update_key))

@@ -55,6 +55,12 @@ _WORD = "(?:" + "|".join(_WORD_DIGITS) + ")"
 # a number read out digit by digit: "three five two zero nine nine ..."
 _SPOKEN = re.compile(rf"\b(?:{_WORD}|[0-9]{{1,6}})(?:[\s,.\-]{{1,3}}(?:{_WORD}|[0-9]{{1,6}}))+\b")
 _LABELS = re.compile(r"imeisv|imei|meid|esn|serial|device|number|code")
+_LEADS = frozenset("+$€£¥#№")
+_PHONE_DIGITS = 13
+_ID_LABEL_BEFORE = re.compile(r"(?:imeisv|imei|meid|esn|serial|sn|device|id)[\s:.]*$")
+_UNIT = re.compile(
+    r"\s?(?:%|(?:eur|euros?|usd|dollars?|gbp|pounds?|am|pm|h|hrs?|hours?|mins?|minutes?|days?|kg|gb|mb)\b)"
+)
 _MEID_LABEL = re.compile(r"meid|esn")
 _YEAR = re.compile(r"(?:19|20)\d\d")
 
@@ -77,6 +83,7 @@ class _Group:
     start: int  # in the folded text
     end: int
     gap: str  # the folded text between the previous group and this one ("" for the first of a run)
+    lead: str = ""  # "+" (a phone number starts here), a currency sign or "#" just before the group
 
 
 def _joinable(gap: str) -> bool:
@@ -92,22 +99,74 @@ def _joinable(gap: str) -> bool:
 
 
 def _runs(folded: str, pattern: re.Pattern[str]) -> list[list[_Group]]:
-    """Groups of `pattern` in folded text, chained across joinable gaps."""
+    """Groups of `pattern` in folded text, chained across joinable gaps.
+
+    A number that says what it is does not join its neighbours: "+44 ..." (a phone number),
+    "$25", "#10042" start a run of their own; "232 EUR", "15 %", "5 pm" are not joined to the
+    number before them by a mere space.
+    """
     runs: list[list[_Group]] = []
     current: list[_Group] = []
     prev_end = -1
+    digits = 0
     for m in pattern.finditer(folded):
         gap = folded[prev_end : m.start()] if prev_end >= 0 else ""
-        if current and _joinable(gap):
+        lead = folded[m.start() - 1] if m.start() and folded[m.start() - 1] in _LEADS else ""
+        if lead == "#" and _ID_LABEL_BEFORE.search(folded, max(0, m.start() - 16), m.start() - 1):
+            lead = ""  # "IMEI #35..." labels an ID; "order #10042" is a reference
+        if m.start() >= 2 and folded[m.start() - 1] == "h" and folded[m.start() - 2].isdigit():
+            lead = "h"  # 16h59 is a time
+        unit = _UNIT.match(folded, m.end()) is not None
+        joins = current and _joinable(gap) and not lead and not (unit and any(ch.isspace() for ch in gap))
+        if joins and current[0].lead == "+":
+            joins = digits + m.end() - m.start() <= _PHONE_DIGITS  # a phone number ends where it must
+        elif joins and current[0].lead:
+            joins = not any(ch.isspace() for ch in gap)  # "$1,299.99", "#4455-6677": one amount, one reference
+        if joins:
             current.append(_Group(m.start(), m.end(), gap))
+            digits += m.end() - m.start()
         else:
             if current:
                 runs.append(current)
-            current = [_Group(m.start(), m.end(), "")]
+            current = [_Group(m.start(), m.end(), "", lead)]
+            digits = m.end() - m.start()
         prev_end = m.end()
     if current:
         runs.append(current)
     return runs
+
+
+def _blocked(run: list[_Group], folded: str) -> set[int]:
+    """Groups that belong to something else: a phone number ("+44 ..."), an amount or a reference
+    ("$25", "#10042"), a date (2026-11-29, 29.11.2026, 11/29/26) or a time (17:30). No ID includes them."""
+    blocked = {k for k in range(len(run)) if run[0].lead}
+    if len({g.gap.strip() or " " for g in run[1:]}) <= 1:
+        return blocked  # one way of writing throughout ("0.0.1.1.00.000000007") is one number
+    values = [folded[g.start : g.end] for g in run]
+    for k in range(len(run) - 2):
+        b, c = run[k + 1], run[k + 2]
+        mark = b.gap.strip()
+        if mark not in ("-", "/", ".") or c.gap.strip() != mark or len(b.gap) != 1 or len(c.gap) != 1:
+            continue
+        x, y, z = values[k], values[k + 1], values[k + 2]
+        year_first = _YEAR.fullmatch(x) is not None and _month_day(y, z)
+        # (a two-digit year only with "/" or ".": 12-10-09 is too close to how IDs are grouped)
+        year_last = (_YEAR.fullmatch(z) is not None or (len(z) == 2 and mark != "-")) and (
+            _month_day(x, y) or _month_day(y, x)
+        )
+        if year_first or year_last:
+            blocked |= {k, k + 1, k + 2}
+    for k in range(len(run) - 1):
+        b = run[k + 1]
+        if b.gap in (":", ".") and len(values[k]) <= 2 and len(values[k + 1]) == 2:
+            same_after = k + 2 < len(run) and run[k + 2].gap == b.gap
+            if not same_after and int(values[k]) <= 23 and int(values[k + 1]) <= 59:
+                blocked |= {k, k + 1}
+    return blocked
+
+
+def _month_day(month: str, day: str) -> bool:
+    return len(month) <= 2 and len(day) <= 2 and 1 <= int(month) <= 12 and 1 <= int(day) <= 31
 
 
 def _plausible(run: list[_Group], folded: str, i: int, j: int) -> bool:
@@ -123,14 +182,7 @@ def _plausible(run: list[_Group], folded: str, i: int, j: int) -> bool:
             return False  # a list: "call 0044 7700 900123, 07700 900456"
         if gap in (".", ",", ":") and size == 2 and (k == j or run[k + 1].gap.strip() != gap):
             return False  # 12.50, 17:30 followed by something else
-    for k in range(i, j - 1):
-        a, b, c = run[k], run[k + 1], run[k + 2]
-        if b.gap.strip() != c.gap.strip() or b.gap.strip() not in ("-", "/", "."):
-            continue
-        first, last = folded[a.start : a.end], folded[c.start : c.end]
-        if b.end - b.start <= 2 and (_YEAR.fullmatch(first) or _YEAR.fullmatch(last)):
-            return False
-    return True
+    return True  # (dates are found by _blocked)
 
 
 class IdScanner:
@@ -202,7 +254,8 @@ class IdScanner:
             total = sum(sizes)
             if total < 15:
                 continue
-            if total in (15, 16) and _plausible(run, ftext, 0, len(run) - 1):
+            blocked = _blocked(run, ftext)
+            if total in (15, 16) and not blocked and _plausible(run, ftext, 0, len(run) - 1):
                 device = _parse("".join(ftext[g.start : g.end] for g in run))
                 if device is not None:
                     out.append((run[0].start, run[-1].end, device))
@@ -212,6 +265,8 @@ class IdScanner:
                 hit = None
                 digits = 0
                 for j in range(i, len(run)):
+                    if j in blocked:
+                        break
                     digits += sizes[j]
                     if digits > 16:
                         break
@@ -234,7 +289,7 @@ class IdScanner:
 
     def _hex(self, ftext: str) -> list[tuple[int, int, DeviceId]]:
         out: list[tuple[int, int, DeviceId]] = []
-        unlabelled = _LABELS.sub(lambda m: "#" * len(m.group(0)), ftext)
+        unlabelled = _LABELS.sub(lambda m: "x" * len(m.group(0)), ftext)
         for run in _runs(unlabelled, _HEX):
             if sum(g.end - g.start for g in run) < 14:
                 continue

@@ -215,3 +215,32 @@ def test_numbers_read_out_or_decorated_are_found(text: str) -> None:
 )
 def test_counting_in_words_is_not_an_id(text: str) -> None:
     assert SCANNER.find(text) == []
+
+
+@st.composite
+def ordinary_numbers(draw: st.DrawFn) -> str:
+    """A sentence of dates, times, phone numbers, prices and order numbers, as customers write them."""
+    y, mo, d = draw(st.integers(1990, 2030)), draw(st.integers(1, 12)), draw(st.integers(1, 28))
+    h, mi = draw(st.integers(0, 23)), draw(st.integers(0, 59))
+    pieces = [
+        draw(st.sampled_from([f"{y}-{mo:02d}-{d:02d}", f"{d:02d}/{mo:02d}/{y}", f"{mo}/{d}/{y}", f"{d}.{mo}.{y}"])),
+        draw(st.sampled_from([f"{h:02d}:{mi:02d}", f"{h % 12 or 12}:{mi:02d} pm", f"{h:02d}.{mi:02d}", f"{h}h{mi:02d}"])),
+        draw(st.sampled_from([
+            f"+{draw(st.integers(1, 99))} {draw(st.integers(100, 999))} {draw(st.integers(100, 999))} "
+            f"{draw(st.integers(1000, 9999))}",
+            f"({draw(st.integers(200, 999))}) {draw(st.integers(200, 999))}-{draw(st.integers(1000, 9999))}",
+            f"0{draw(st.integers(1000, 9999))} {draw(st.integers(100000, 999999))}",
+        ])),
+        draw(st.sampled_from([f"${draw(st.integers(1, 99999)):,}.{draw(st.integers(0, 99)):02d}",
+                              f"{draw(st.integers(1, 9999))} EUR"])),
+        f"order #{draw(st.integers(10**5, 10**12))}",
+    ]
+    order = draw(st.permutations(pieces))
+    joiners = draw(st.lists(st.sampled_from([" ", ", ", " on ", " at ", " - ", "; ", "\n"]), min_size=4, max_size=4))
+    return order[0] + "".join(j + p for j, p in zip(joiners, order[1:], strict=True))
+
+
+@settings(max_examples=400)
+@given(ordinary_numbers())
+def test_ordinary_numbers_in_any_order_are_never_ids(text: str) -> None:
+    assert SCANNER.find(text) == [], repr(text)

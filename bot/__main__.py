@@ -214,10 +214,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings = load_settings()
         if args.sandbox and args.command != "sandbox":
             settings = settings.model_copy(update={"database_url": settings.sandbox_database_url})
-        if args.command == "sandbox":  # the terminal is the chat: logs go to a file
-            setup_logging(settings.log_level, file=settings.data_dir / "sandbox.log")
-        else:
-            setup_logging(settings.log_level)
+        # the terminal is the chat in the sandbox: logs go to a file there
+        log_file = settings.data_dir / "sandbox.log" if args.command == "sandbox" else None
+        setup_logging(settings.log_level, file=log_file, serial_pattern=settings.device_serial_pattern)
         if args.command == "run":
             coro: Awaitable[int] = _cmd_run(settings)
         elif args.command == "sandbox":

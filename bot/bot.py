@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 import discord
 import yarl
@@ -17,6 +18,7 @@ from bot.exts.components import PERSISTENT_ITEMS
 from bot.exts.delivery import DiscordSender
 from bot.exts.handover import claim_view, reopen_view
 from bot.exts.status import subscribe_view
+from bot.guard import PublishGuard, install_publish_guard
 from bot.pacing import GlobalPacer, Pacing, pace
 
 log = logging.getLogger(__name__)
@@ -64,9 +66,18 @@ class SupportBot(commands.Bot):
         if settings.discord_global_rate_limit:
             self.pacing = pace(self.http, GlobalPacer(limit=settings.discord_global_rate_limit))
         self.outbox: OutboxWorker | None = None
+        self.publish_guard: PublishGuard | None = None
         self.scheduler: AsyncIOScheduler | None = None
 
+    async def on_command_error(self, context: commands.Context[Any], exception: commands.CommandError, /) -> None:
+        # the bot has no prefix commands: "@bot my question" is a question, not an unknown command
+        if isinstance(exception, commands.CommandNotFound):
+            return
+        await super().on_command_error(context, exception)
+
     async def setup_hook(self) -> None:
+        # the last boundary: no device ID leaves in any message, embed, thread name or interaction reply
+        self.publish_guard = install_publish_guard(self, self.services.scanner)
         for ext in EXTENSIONS:
             await self.load_extension(ext)
         self.add_dynamic_items(*PERSISTENT_ITEMS)

@@ -107,7 +107,7 @@ async def _static(settings: Settings) -> list[CheckResult]:
                 "knowledge",
                 True,
                 f"{settings.knowledge_dir}: {len(kb)} FAQ entries, {len(prompts.safety.always)} standing "
-                f"instructions, {len(prompts.safety.never)} forbidden patterns",
+                f"instructions, {len(prompts.safety.never)} Never rules",
             )
         )
     except ConfigError as exc:

@@ -20,6 +20,7 @@ FEED_FORMATS = ("auto", "statuspage", "rss", "atom", "recovery")
 _PLACEHOLDERS = {"change-me", "changeme", "replace-me", "secret", "your-key-here", "xxx"}
 
 IdList = Annotated[list[int], NoDecode]
+DomainList = Annotated[list[str], NoDecode]
 
 
 def _split_ids(value: object) -> object:
@@ -63,6 +64,9 @@ class Settings(BaseSettings):
     openai_api_key: SecretStr | None = None
     openai_base_url: str | None = None
     openai_model: str = "gpt-4o-mini"
+    answer_max_chars: int = Field(default=1800, ge=200, le=3800)
+    answer_max_messages: int = Field(default=2, ge=1, le=2)
+    company_domains: DomainList = Field(default_factory=list)
 
     llm_timeout_seconds: float = Field(default=20.0, gt=0, le=300)
     llm_daily_token_budget: int = Field(default=2_000_000, ge=0)
@@ -101,6 +105,24 @@ class Settings(BaseSettings):
         # `FOO=` in a .env file means "not set", not "set to the empty string".
         if isinstance(value, str) and not value.strip():
             return None
+        return value
+
+    @field_validator("company_domains", mode="before")
+    @classmethod
+    def _domains(cls, value: object) -> object:
+        if value is None:
+            return []
+        if isinstance(value, str):
+            value = [p for p in re.split(r"[,\s]+", value.strip()) if p]
+        if isinstance(value, list):
+            out = []
+            for item in value:
+                domain = str(item).strip().lower().removeprefix("https://").removeprefix("http://")
+                domain = domain.removeprefix("www.").rstrip("/")
+                if not re.fullmatch(r"(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+[a-z]{2,}", domain):
+                    raise ValueError(f"{item!r} is not a domain name")
+                out.append(domain)
+            return out
         return value
 
     @field_validator("log_level", mode="before")
@@ -187,6 +209,9 @@ HINTS: dict[str, str] = {
     "openai_api_key": "put your API key, or leave it empty to use the offline answerer",
     "openai_base_url": "put the base URL of an OpenAI-compatible server, e.g. http://localhost:8000/v1",
     "openai_model": "put a model name your endpoint serves",
+    "answer_max_chars": "put the longest answer in characters, between 200 and 3800, e.g. 1800",
+    "answer_max_messages": "put 1 or 2: the most messages one answer may take",
+    "company_domains": "put comma-separated domain names of your company, e.g. example.com,help.example.com",
     "llm_timeout_seconds": "put the seconds to wait for the LLM before answering offline, e.g. 20",
     "llm_daily_token_budget": "put the number of LLM tokens allowed per day (0 means offline answers only)",
     "questions_per_minute": "put how many questions one customer may ask per minute, e.g. 6",

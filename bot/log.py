@@ -6,8 +6,12 @@ import logging
 import sys
 from pathlib import Path
 
+from bot.core.text.logfilter import DeviceIdLogFilter
+from bot.core.text.scanner import IdScanner
 
-def setup_logging(level: str = "INFO", *, file: Path | None = None) -> None:
+
+def setup_logging(level: str = "INFO", *, file: Path | None = None, serial_pattern: str | None = None) -> None:
+    """One handler for every logger; device IDs (and serials matching serial_pattern) never reach it."""
     handler: logging.Handler
     if file is not None:
         file.parent.mkdir(parents=True, exist_ok=True)
@@ -15,6 +19,7 @@ def setup_logging(level: str = "INFO", *, file: Path | None = None) -> None:
     else:
         handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)-7s %(name)s: %(message)s"))
+    handler.addFilter(DeviceIdLogFilter(IdScanner(serial_pattern)))
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)

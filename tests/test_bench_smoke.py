@@ -33,6 +33,12 @@ FIGURES: dict[str, list[str]] = {
     ],
     "bench_registry": [r"sqlite\s+registry, .*: [\d,]+/s"],
     "bench_retrieval": [r"warm: [\d,]+ searches/s", r"confident top hit: \d+%"],
+    "bench_text_safety": [
+        r"hostile model outputs: \d+; got through: \d+",
+        r"IDs surviving redaction: \d+ of \d+",
+        r"false positives: device IDs \d+",
+        r"scanner: [\d,]+ messages/s",
+    ],
 }
 
 

@@ -19,10 +19,13 @@ from bot.core.prompts import Prompts, format_faq
 from bot.core.registry import DeviceRegistry, DeviceView
 from bot.core.status.labels import format_time
 from bot.core.status.snapshot import StatusSnapshot
+from bot.core.text.gate import OutputGate
+from bot.core.text.length import cap_answer, cap_parts
 from bot.core.text.mentions import neutralize_mentions
+from bot.core.text.normalize import fold
 from bot.core.text.output import looks_like_internal_error
 from bot.core.text.rules import SafetyRules
-from bot.core.text.scanner import redact_device_ids
+from bot.core.text.scanner import IdScanner
 from bot.core.text.split import split_message
 from bot.core.text.terms import analyze
 
@@ -116,6 +119,10 @@ class Answerer:
         questions_per_minute: int = 6,
         daily_token_budget: int = 2_000_000,
         serial_pattern: str | None = None,
+        scanner: IdScanner | None = None,
+        allowed_domains: tuple[str, ...] = (),
+        max_chars: int = 1800,
+        max_messages: int = 2,
         clock: Callable[[], float] = time.monotonic,
         read_only: bool = False,
     ) -> None:
@@ -128,7 +135,11 @@ class Answerer:
         self.company = company
         self.handover_fallback = handover_fallback
         self.daily_token_budget = daily_token_budget
-        self.serial_pattern = serial_pattern
+        self.scanner = scanner or IdScanner(serial_pattern)
+        self.allowed_domains = allowed_domains
+        self.max_chars = max_chars
+        self.max_messages = max_messages
+        self._gate: tuple[str, OutputGate] | None = None
         self.limiter = RateLimiter(questions_per_minute, clock)
         self.read_only = read_only  # `python -m bot ask`: reads the cache and budget; writes no log, cache or tokens
         self._misses: dict[tuple[int, int], int] = {}  # (customer, place) -> unanswered questions in a row
@@ -151,6 +162,23 @@ class Answerer:
     def safety(self) -> SafetyRules:
         return self.prompts.safety
 
+    @property
+    def gate(self) -> OutputGate:
+        """The checks on model text (rebuilt when the prompts are reloaded; its counters carry over)."""
+        template = self.prompts.system_template
+        if self._gate is None or self._gate[0] is not template:
+            gate = OutputGate(
+                self.scanner,
+                never=lambda t: self.safety.violations(t),
+                internal_error=looks_like_internal_error,
+                allowed_domains=self.allowed_domains,
+                system_prompt=template,
+            )
+            if self._gate is not None:
+                gate.counters = self._gate[1].counters
+            self._gate = (template, gate)
+        return self._gate[1]
+
     # -- the pipeline ------------------------------------------------------------------------
 
     async def answer(self, q: Question, *, record: bool = True) -> Answer:
@@ -159,7 +187,7 @@ class Answerer:
         truncated = len(text) > MAX_QUESTION_CHARS
         text = text[:MAX_QUESTION_CHARS]
         # device IDs never go further than this line: not to the LLM, not to storage, not to logs
-        clean = redact_device_ids(text, serial_pattern=self.serial_pattern)
+        clean = self.scanner.redact(text)
         if not self.limiter.allow(q.customer_id):
             return self._finish(
                 "You're sending questions faster than I can answer them well. Please wait a minute, "
@@ -191,7 +219,7 @@ class Answerer:
             answer = replace(answer, escalate="unanswered")
         if truncated:
             note = "(Your message was very long, so I read only the first part of it.)\n\n"
-            answer = replace(answer, text=note + answer.text, parts=tuple(split_message(note + answer.text)))
+            answer = replace(answer, text=note + answer.text, parts=self._parts(note + answer.text))
         if record:
             answer_id = await self.conversations.record(
                 customer_id=q.customer_id,
@@ -242,13 +270,18 @@ class Answerer:
         devices = await self.registry.list_for(q.customer_id)
         # an answer about "my phone" may depend on the asker's own devices: only then is it not shared
         personal = bool(_PERSONAL.search(clean)) and bool(devices)
-        keys = [cache_key("q", " ".join(self.knowledge.key_terms(clean)), self.knowledge.version, status_version)]
+        # keyed on the folded question: one key however it is spelled
+        folded = fold(clean, markdown=True, squeeze=True).text
+        keys = [cache_key("q", " ".join(self.knowledge.key_terms(folded)), self.knowledge.version, status_version)]
         top = hits[0] if hits else None
         if top and top.confident and (len(hits) < 2 or hits[1].confidence < top.confidence - INTENT_MARGIN):
             # a clear match for one FAQ entry: rephrasings of that question share the LLM's answer
             keys.append(cache_key("faq", top.entry.key, self.knowledge.version, status_version))
         if not personal:
             cached = await self.conversations.cached(keys)
+            if cached is not None and self.scanner.contains(cached.answer):
+                log.error("a cached answer holds a device ID; not using it")
+                cached = None
             if cached is not None:
                 return self._finish(
                     cached.answer, "cache", faq_keys=tuple(k for k in cached.faq_keys.split(",") if k)
@@ -266,7 +299,8 @@ class Answerer:
             await self.conversations.spend(reply.tokens)
         if reply.handover_reason and not reply.text:
             return replace(offline, escalate="assistant")
-        checked = self._check_llm_text(reply.text, clean, status)
+        own_ids = await self.registry.own_ids(q.customer_id) if devices else []
+        checked = self._check_llm_text(reply.text, hits, status, devices, own_ids)
         if checked is None:
             return offline
         faq_keys = tuple(h.entry.key for h in hits if h.confident)
@@ -277,21 +311,38 @@ class Answerer:
             status=status if _STATUS_WORDS.search(checked) and "as of" not in checked.lower() else None,
             faq_keys=faq_keys,
             escalate="assistant" if reply.handover_reason else None,
-            allowed_ids=await self.registry.own_ids(q.customer_id) if devices else [],
+            allowed_ids=own_ids,
         )
-        if not personal and "****" not in answer.text and not reply.handover_reason and not self.read_only:
+        # the cache holds only answers built from no customer-specific input: no registered device in the
+        # prompt, no conversation history, no device ID in the question; stored after every check
+        generic = not devices and not history and clean == _CONTROL.sub("", q.text).strip()[:MAX_QUESTION_CHARS]
+        if generic and not reply.handover_reason and not self.scanner.contains(answer.text) and not self.read_only:
             await self.conversations.store_cache(keys, answer.text, faq_keys, self.knowledge.version, q.customer_id)
         return answer
 
-    def _check_llm_text(self, text: str, clean: str, status: StatusSnapshot | None) -> str | None:
-        """The LLM's text if it may be sent, else None (and the offline answer goes instead)."""
-        if looks_like_internal_error(text):
-            log.warning("LLM answer looked like an internal error; answering offline")
-            return None
-        checkable = text.replace(status.text, "") if status else text
-        broken = self.safety.violations(checkable)
-        if broken:
-            log.warning("LLM answer broke %d Never rule(s) (%s); answering offline", len(broken), broken[0][:60])
+    def _check_llm_text(
+        self,
+        text: str,
+        hits: list[Hit],
+        status: StatusSnapshot | None,
+        devices: list[DeviceView],
+        own_ids: list[str],
+    ) -> str | None:
+        """The LLM's text if it may be sent, else None (and the offline answer goes instead).
+
+        It must not look like an internal error, break a Never rule, state a time, date, amount,
+        percentage or link that its grounding (the FAQ it was given, the status, the customer's
+        devices, the company's domains) does not, repeat the system prompt, or hold a device ID
+        that is not the asker's own. Refusals are logged and counted (`self.gate.counters`).
+        """
+        grounding = [format_faq(h.entry for h in hits)]
+        if status is not None:
+            grounding += [status.text, status.line()]
+        grounding += [f"{d.kind.upper()} {d.masked}" for d in devices]
+        never_text = text.replace(status.text, "") if status else text  # the status may quote "do not ..."
+        verdict = self.gate.check(text, grounding=grounding, allowed_ids=own_ids, never_text=never_text)
+        if not verdict.ok:
+            log.warning("LLM answer refused (%s); answering offline", "; ".join(verdict.reasons)[:300])
             return None
         return text
 
@@ -330,21 +381,25 @@ class Answerer:
         allowed_ids: list[str] | None = None,
     ) -> Answer:
         """Assemble the final text and pass it through the checks every outgoing answer gets."""
-        blocks = [text.strip()]
+        blocks = [cap_answer(text, self.max_chars)]
         if status is not None:
             blocks.append(status.line())
         missing = [i for i in instructions or [] if _squash(i) not in _squash(text)]
         if missing:
             blocks.append("\n".join("• " + i for i in missing))
         final = "\n\n".join(b for b in blocks if b)
-        final = redact_device_ids(final, allowed=allowed_ids or (), serial_pattern=self.serial_pattern)
+        final = self.scanner.redact(final, allowed=allowed_ids or ())
         final = neutralize_mentions(final)
         if looks_like_internal_error(final):
             final = "Sorry, something went wrong on our side. Please ask again in a moment."
         return Answer(
             text=final, source=source, escalate=escalate, offer_human=offer_human, faq_keys=faq_keys,
-            parts=tuple(split_message(final)),
+            parts=self._parts(final),
         )
+
+    def _parts(self, text: str) -> tuple[str, ...]:
+        """Discord messages for an answer: never more than max_messages, the last one offering more."""
+        return tuple(cap_parts(split_message(text), self.max_messages))
 
     def _messages(
         self,

@@ -9,6 +9,8 @@ from typing import Any
 
 import openai
 
+from bot.core.text.scanner import IdScanner
+
 log = logging.getLogger(__name__)
 
 HANDOVER_TOOL: dict[str, Any] = {
@@ -49,14 +51,18 @@ class LLMClient:
         timeout: float = 20.0,
         max_retries: int = 2,
         max_tokens: int = 400,
+        scanner: IdScanner | None = None,
     ) -> None:
         self.model = model
+        self.scanner = scanner or IdScanner()
         self.max_tokens = max_tokens
         self._client = openai.AsyncOpenAI(
             api_key=api_key, base_url=base_url, timeout=timeout, max_retries=max_retries
         )
 
     async def complete(self, messages: list[dict[str, str]]) -> LLMReply:
+        # the last line of defence on the way out: no device ID ever reaches the model's provider
+        messages = [{**m, "content": self.scanner.redact(m["content"])} for m in messages]
         try:
             resp = await self._client.chat.completions.create(
                 model=self.model,
@@ -72,10 +78,13 @@ class LLMClient:
             log.warning("LLM response could not be read: %s", type(exc).__name__)
             raise LLMError("malformed response") from exc
         try:
-            return _read_reply(resp)
+            reply = _read_reply(resp)
         except (AttributeError, IndexError, KeyError, TypeError) as exc:  # a body of the wrong shape
             log.warning("LLM response has an unexpected shape: %s", type(exc).__name__)
             raise LLMError("malformed response") from exc
+        if reply.handover_reason is not None:
+            reply = LLMReply(reply.text, self.scanner.redact(reply.handover_reason), reply.tokens)
+        return reply
 
     async def close(self) -> None:
         await self._client.close()

@@ -29,6 +29,7 @@ from bot.core.staff.faq import FaqStore
 from bot.core.staff.review import ReviewQueue
 from bot.core.staff.tickets import HandoverService
 from bot.core.status.service import StatusService
+from bot.core.text.scanner import IdScanner
 
 log = logging.getLogger(__name__)
 
@@ -74,7 +75,7 @@ def load_knowledge(settings: Settings) -> tuple[Prompts, KnowledgeBase]:
     return prompts, KnowledgeBase(prompts.faq, paths=[folder / "faq.md"])
 
 
-def build_llm(settings: Settings) -> LLMClient | None:
+def build_llm(settings: Settings, scanner: IdScanner | None = None) -> LLMClient | None:
     if settings.openai_api_key is None:
         return None
     return LLMClient(
@@ -82,6 +83,7 @@ def build_llm(settings: Settings) -> LLMClient | None:
         base_url=settings.openai_base_url,
         model=settings.openai_model,
         timeout=settings.llm_timeout_seconds,
+        scanner=scanner or IdScanner.from_settings(settings),
     )
 
 
@@ -96,6 +98,7 @@ def build_answerer(
     llm: LLMClient | None,
     questions_per_minute: int | None = None,
     read_only: bool = False,
+    scanner: IdScanner | None = None,
 ) -> Answerer:
     return Answerer(
         knowledge=knowledge,
@@ -108,7 +111,10 @@ def build_answerer(
         handover_fallback=settings.handover_fallback,
         questions_per_minute=questions_per_minute or settings.questions_per_minute,
         daily_token_budget=settings.llm_daily_token_budget,
-        serial_pattern=settings.device_serial_pattern,
+        scanner=scanner or IdScanner.from_settings(settings),
+        allowed_domains=tuple(settings.company_domains),
+        max_chars=settings.answer_max_chars,
+        max_messages=settings.answer_max_messages,
         read_only=read_only,
     )
 
@@ -134,6 +140,7 @@ class Services:
     privacy: PrivacyService
     dm_channels: DmChannels
     wakeup: Wakeup  # set by whoever commits outbox rows; the delivery worker waits on it
+    scanner: IdScanner  # the one device-ID scanner, used at every boundary
 
     async def close(self) -> None:
         await self.registry.flush()
@@ -158,9 +165,10 @@ async def build_services(settings: Settings, *, device_key: str, migrate: bool =
         await db.dispose()
         raise
     cipher = DeviceCipher(device_key)
+    scanner = IdScanner.from_settings(settings)
     registry = DeviceRegistry(db, cipher, serial_pattern=settings.device_serial_pattern)
     conversations = ConversationStore(db)
-    llm = build_llm(settings)
+    llm = build_llm(settings, scanner)
     wakeup = Wakeup()
     status = StatusService(
         db,
@@ -173,11 +181,12 @@ async def build_services(settings: Settings, *, device_key: str, migrate: bool =
         alert_after=settings.feed_alert_after_failures,
         reminder_minutes=settings.next_update_reminder_minutes,
         serial_pattern=settings.device_serial_pattern,
+        scanner=scanner,
         wakeup=wakeup,
     )
     answerer = build_answerer(
         settings, prompts=prompts, knowledge=knowledge, conversations=conversations, registry=registry,
-        status=status, llm=llm,
+        status=status, llm=llm, scanner=scanner,
     )
     dm_channels = DmChannels(db)
     faq = FaqStore(db, knowledge, conversations)
@@ -195,6 +204,7 @@ async def build_services(settings: Settings, *, device_key: str, migrate: bool =
             db,
             conversations,
             registry,
+            scanner,
             staff_channel_id=settings.staff_channel_id,
             sla_minutes=settings.ticket_sla_minutes,
             on_queued=wakeup.notify,
@@ -202,11 +212,12 @@ async def build_services(settings: Settings, *, device_key: str, migrate: bool =
         review=ReviewQueue(db, on_queued=wakeup.notify),
         llm=llm,
         status=status,
-        audit=AuditLog(db),
+        audit=AuditLog(db, scanner),
         faq=faq,
         broadcasts=Broadcasts(db, staff_channel_id=settings.staff_channel_id, on_queued=wakeup.notify),
         drafts=StatusDrafts(db),
         privacy=PrivacyService(db, cipher, registry, conversations, dm_channels),
         dm_channels=dm_channels,
         wakeup=wakeup,
+        scanner=scanner,
     )

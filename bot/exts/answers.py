@@ -14,7 +14,6 @@ from discord.ext import commands
 
 from bot.core.answering import Answer, Question
 from bot.core.errors import UserFacingError
-from bot.core.text.scanner import find_device_ids
 from bot.exts.checks import is_staff
 from bot.exts.feedback import answer_view
 from bot.exts.handover import hand_over
@@ -52,6 +51,10 @@ class Answers(commands.Cog):
         me = self.bot.user
         channel = message.channel
         is_dm = isinstance(channel, discord.DMChannel)
+        # hygiene first, in every channel the bot can see and for everyone (staff too): no device ID stays up
+        if not is_dm and self._holds_device_id(message):
+            await self._remove_device_id(message)
+            return
         in_support = isinstance(channel, discord.TextChannel) and channel.id in self.support_channels
         in_our_thread = (
             isinstance(channel, discord.Thread)
@@ -67,9 +70,6 @@ class Answers(commands.Cog):
             self.bot.services.dm_channels.remember(message.author.id, channel.id)
         if not is_dm and is_staff(self.bot, message.author):
             return  # staff talking to a customer in a thread is not a question for the bot
-        if not is_dm and find_device_ids(message.content, self.bot.settings.device_serial_pattern):
-            await self._remove_device_id(message)
-            return
         text = _strip_mention(message.content, me.id if me else 0)
         try:
             if in_support:
@@ -88,6 +88,21 @@ class Answers(commands.Cog):
             with contextlib.suppress(discord.HTTPException):
                 await channel.send(apology, allowed_mentions=NO_MENTIONS)
 
+    @commands.Cog.listener()
+    async def on_raw_message_edit(self, payload: discord.RawMessageUpdateEvent) -> None:
+        """An edit that adds a device ID is removed like a new message would be (cached or not)."""
+        message = payload.message
+        if payload.guild_id is None or message.author.bot or "content" not in payload.data:
+            return
+        if self._holds_device_id(message):
+            await self._remove_device_id(message)
+
+    def _holds_device_id(self, message: discord.Message) -> bool:
+        texts = [message.content]
+        for embed in message.embeds:  # a link preview or a quoted embed shows text too
+            texts.extend(t for t in (embed.title, embed.description) if t)
+        return any(self.bot.services.scanner.contains(t) for t in texts if t)
+
     async def _answer_in_new_thread(self, message: discord.Message, text: str) -> None:
         answer = None
         # looked up by name: load_extension runs bot/exts/surge.py as a module of its own, so its class is
@@ -100,7 +115,9 @@ class Answers(commands.Cog):
             if surge.prefer_reply(message.channel.id):
                 await self._answer(message, text, message.channel.id, "mention", reply=True, answer=answer)
                 return
-        name = " ".join(text.split())[:80] or f"Question from {message.author.display_name}"
+        # threads are named after the question: the name is public, so it passes the scanner too
+        first_line = self.bot.services.scanner.redact(" ".join(text.split()))
+        name = first_line[:80] or f"Question from {message.author.display_name}"
         try:
             thread = await message.create_thread(name=name, auto_archive_duration=1440)
         except discord.HTTPException as exc:

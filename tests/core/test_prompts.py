@@ -11,7 +11,7 @@ from bot.core.errors import KnowledgeError
 from bot.core.knowledge import KnowledgeBase
 from bot.core.prompts import SYSTEM_PLACEHOLDERS, Prompts, format_faq, load_prompts, parse_system_template
 from bot.core.text.output import looks_like_internal_error
-from bot.core.text.scanner import find_device_ids
+from bot.core.text.scanner import IdScanner
 
 PROMPTS = Path(__file__).resolve().parents[2] / "prompts"
 
@@ -65,7 +65,7 @@ def test_faq_answers_are_safe(prompts: Prompts) -> None:
     for entry in prompts.faq:
         assert prompts.safety.violations(entry.answer) == [], entry.question
         assert not looks_like_internal_error(entry.answer)
-        assert find_device_ids(entry.answer) == []
+        assert IdScanner().find(entry.answer) == []
 
 
 def test_faq_commands_and_no_invented_promises(prompts: Prompts) -> None:

@@ -13,20 +13,22 @@ from sqlmodel import col
 from bot.core.db import Database
 from bot.core.devices import InvalidDeviceId, parse_device_id
 from bot.core.models import AuditEntry
-from bot.core.text.scanner import redact_device_ids
+from bot.core.text.scanner import IdScanner
 
 
-def _masked(value: Any) -> Any:
-    """Audit arguments with every device ID masked (a staff member's own typing included)."""
+def _masked(value: Any, scanner: IdScanner) -> Any:
+    """Audit arguments with every device ID masked, vendor serials included (a staff member's own typing too)."""
     if isinstance(value, str):
         try:
-            return parse_device_id(value).masked if len(value) <= 64 else redact_device_ids(value)
+            if len(value) <= 64:
+                return parse_device_id(value, scanner.serial_pattern).masked
         except InvalidDeviceId:
-            return redact_device_ids(value)[:500]
+            pass
+        return scanner.mask(value[:2000])[:500]
     if isinstance(value, dict):
-        return {k: _masked(v) for k, v in value.items()}
+        return {k: _masked(v, scanner) for k, v in value.items()}
     if isinstance(value, list | tuple):
-        return [_masked(v) for v in value]
+        return [_masked(v, scanner) for v in value]
     return value
 
 
@@ -40,8 +42,9 @@ class AuditView:
 
 
 class AuditLog:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, scanner: IdScanner | None = None) -> None:
         self.db = db
+        self.scanner = scanner or IdScanner()
 
     async def record(self, actor_id: int | None, action: str, subject_id: int | None = None, **args: Any) -> None:
         async with self.db.transaction() as session:
@@ -50,7 +53,7 @@ class AuditLog:
                     actor_id=actor_id,
                     action=action[:40],
                     subject_id=subject_id,
-                    args=json.dumps(_masked(args), default=str)[:4000],
+                    args=json.dumps(_masked(args, self.scanner), default=str)[:4000],
                 )
             )
 

@@ -25,7 +25,7 @@ from bot.core.outbox.notices import TextPost, TicketClosed, TicketOpened
 from bot.core.outbox.rows import enqueue, outbox_row
 from bot.core.registry import DeviceRegistry
 from bot.core.text.mentions import neutralize_mentions
-from bot.core.text.scanner import redact_device_ids
+from bot.core.text.scanner import IdScanner
 
 log = logging.getLogger(__name__)
 
@@ -108,6 +108,7 @@ class HandoverService:
         db: Database,
         conversations: ConversationStore,
         registry: DeviceRegistry,
+        scanner: IdScanner | None = None,
         *,
         staff_channel_id: int | None = None,
         sla_minutes: int = 0,
@@ -116,6 +117,7 @@ class HandoverService:
         self.db = db
         self.conversations = conversations
         self.registry = registry
+        self.scanner = scanner or IdScanner()
         self.staff_channel_id = staff_channel_id
         self.sla_minutes = sla_minutes
         self.on_queued = on_queued  # wakes the outbox worker after notices are committed
@@ -155,10 +157,11 @@ class HandoverService:
         turns = await self.conversations.recent_turns_for(customer_id, limit=4)
         if turns:
             lines.append("Latest questions and answers:")
+            redact = self.scanner.redact  # before clipping: a clipped ID would no longer look like one
             for question, answer in turns:
-                lines.append(f"• Q: {_clip(question, 200)}")
-                lines.append(f"  A: {_clip(answer, 160)}")
-        text = neutralize_mentions(redact_device_ids("\n".join(lines)))
+                lines.append(f"• Q: {_clip(redact(question), 200)}")
+                lines.append(f"  A: {_clip(redact(answer), 160)}")
+        text = neutralize_mentions(self.scanner.redact("\n".join(lines)))
         return text[:SUMMARY_LIMIT]
 
     async def opened(self, ticket_id: int, thread_id: int, jump_url: str | None = None) -> None:
@@ -209,7 +212,7 @@ class HandoverService:
 
     async def close(self, ticket_id: int, staff_id: int, reason: str = "") -> TicketView | None:
         """Close a ticket; the customer is told why by DM, with a button to reopen it."""
-        reason = neutralize_mentions(redact_device_ids(" ".join(reason.split())))[:500]
+        reason = neutralize_mentions(self.scanner.redact(" ".join(reason.split())))[:500]
         queued = 0
         async with self.db.transaction() as session:
             ticket = await session.get(Ticket, ticket_id)
@@ -293,7 +296,7 @@ class HandoverService:
                     ticket_id=ticket.id,
                     author_id=author_id,
                     role="staff" if staff else "customer",
-                    content=redact_device_ids(content)[:TRANSCRIPT_LIMIT],
+                    content=self.scanner.redact(content)[:TRANSCRIPT_LIMIT],
                 )
             )
             if staff and ticket.status == "open" and ticket.responded_at is None:

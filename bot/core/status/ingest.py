@@ -27,6 +27,7 @@ from bot.core.outbox.notices import StatusEdit
 from bot.core.outbox.rows import outbox_row
 from bot.core.status.labels import RESOLVED
 from bot.core.status.subscriptions import announce, subscriber_ids
+from bot.core.text.scanner import IdScanner
 
 PAUSED_KEY = "status.paused"
 SOURCE_KEY = "feed.source"
@@ -127,8 +128,16 @@ def _apply(row: StatusUpdate, u: FeedUpdate) -> None:
 
 
 class UpdateIngest:
-    def __init__(self, *, status_channel_id: int | None) -> None:
+    def __init__(self, *, status_channel_id: int | None, scanner: IdScanner | None = None) -> None:
         self.status_channel_id = status_channel_id
+        # the feed is text from outside: a device ID in it never reaches a post, a DM, an answer or the LLM
+        self.scanner = scanner or IdScanner()
+
+    def _clean(self, u: FeedUpdate) -> FeedUpdate:
+        title, body = self.scanner.redact(u.incident_title), self.scanner.redact(u.body)
+        if title == u.incident_title and body == u.body:
+            return u
+        return u.model_copy(update={"incident_title": title, "body": body})
 
     async def ingest(
         self, session: AsyncSession, snapshot: FeedSnapshot, *, source: str | None = None
@@ -139,7 +148,7 @@ class UpdateIngest:
         run only the current state is, the rest is kept as history. An update edited at the source
         edits the message that shows it. `source` (see `source_of`) tells a switch of format or URL.
         """
-        updates = ordered_updates(snapshot)
+        updates = [self._clean(u) for u in ordered_updates(snapshot)]
         paused = await Kv.get(session, PAUSED_KEY) == "1"
         source = source or source_of(snapshot, None)
         feed_rows = await session.scalar(

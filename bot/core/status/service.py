@@ -23,6 +23,7 @@ from bot.core.status.poller import Poller
 from bot.core.status.recovery import DeviceStates
 from bot.core.status.snapshot import StatusSnapshots, stale_after
 from bot.core.status.subscriptions import Subscriptions
+from bot.core.text.scanner import IdScanner
 
 
 class StatusService:
@@ -39,6 +40,7 @@ class StatusService:
         alert_after: int = 3,
         reminder_minutes: int = 15,
         serial_pattern: str | None = None,
+        scanner: IdScanner | None = None,
         clock: Callable[[], datetime] = utcnow,
         wakeup: Wakeup | None = None,
     ) -> None:
@@ -59,7 +61,7 @@ class StatusService:
             db,
             fetcher,
             feed_format=feed_format,
-            updates=UpdateIngest(status_channel_id=status_channel_id),
+            updates=UpdateIngest(status_channel_id=status_channel_id, scanner=scanner or IdScanner(serial_pattern)),
             devices=self.devices,
             health=self.feed_health,
             snapshots=self.snapshots,

@@ -1,7 +1,8 @@
 """safety.md: standing instructions (`## Always`) and forbidden advice (`## Never`).
 
 An Always bullet is repeated in answers, every answer or only those that mention one of its
-`(when: ...)` words; a Never bullet is a regular expression an answer must not match.
+`(when: ...)` words; a Never bullet is advice an answer must not give: a phrase, an example or
+a regular expression, judged on folded, stemmed text (`bot.core.text.judge`; prompts/README.md).
 """
 
 from __future__ import annotations
@@ -10,6 +11,8 @@ import re
 from dataclasses import dataclass
 
 from bot.core.errors import KnowledgeError
+from bot.core.text.judge import NeverRule, RuleSyntaxError, parse_never_rule
+from bot.core.text.judge import violations as judge_violations
 
 __all__ = ["AlwaysRule", "SafetyRules", "parse_safety"]
 
@@ -42,7 +45,7 @@ class AlwaysRule:
 @dataclass(frozen=True, slots=True)
 class SafetyRules:
     always: tuple[AlwaysRule, ...]
-    never: tuple[re.Pattern[str], ...]
+    never: tuple[NeverRule, ...]
 
     def applicable(self, question: str, answer: str) -> list[str]:
         """Standing instructions to append to this answer, in file order."""
@@ -50,13 +53,13 @@ class SafetyRules:
         return [r.text for r in self.always if r.applies(both)]
 
     def violations(self, text: str) -> list[str]:
-        """The Never patterns the text matches ([] means it may be sent)."""
-        return [p.pattern for p in self.never if p.search(text)]
+        """The Never rules the text breaks, as written ([] means it may be sent)."""
+        return judge_violations(self.never, text)
 
 
 def parse_safety(text: str, file: str = "safety.md") -> SafetyRules:
     always: list[AlwaysRule] = []
-    never: list[re.Pattern[str]] = []
+    never: list[NeverRule] = []
     section: str | None = None
     seen: set[str] = set()
     for number, raw in enumerate(text.splitlines(), start=1):
@@ -86,7 +89,7 @@ def parse_safety(text: str, file: str = "safety.md") -> SafetyRules:
         if section == "always":
             always.append(_always_rule(item, file, number))
         else:
-            never.append(_never_pattern(item, file, number))
+            never.append(_never_rule(item, file, number))
     for name, items in (("Always", always), ("Never", never)):
         if not items:
             raise KnowledgeError(f"The '## {name}' section is missing or has no rules.", file)
@@ -105,13 +108,8 @@ def _always_rule(item: str, file: str, number: int, when: tuple[str, ...] = ()) 
     return AlwaysRule(item, when, pattern)
 
 
-def _never_pattern(item: str, file: str, number: int) -> re.Pattern[str]:
-    if len(item) >= 2 and item.startswith("`") and item.endswith("`"):
-        item = item[1:-1]
+def _never_rule(item: str, file: str, number: int) -> NeverRule:
     try:
-        pattern = re.compile(item, re.IGNORECASE)
-    except re.error as exc:
-        raise KnowledgeError(f"This is not a valid regular expression ({exc}).", file, number) from exc
-    if pattern.search("") is not None:
-        raise KnowledgeError("This pattern matches empty text, so it would block every answer.", file, number)
-    return pattern
+        return parse_never_rule(item)
+    except RuleSyntaxError as exc:
+        raise KnowledgeError(str(exc), file, number) from exc

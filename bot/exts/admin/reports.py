@@ -22,8 +22,13 @@ class ReportTools(AdminCog):
         await self.services.conversations.flush()  # answers are written in batches: count the latest too
         s = await compute(self.services.db)
         png = render_chart(await activity(self.services.db))
+        lines = s.lines()
+        gate = self.services.answerer.gate.counters
+        if gate.checked:  # model answers held back by the output checks since this process started
+            reasons = ", ".join(f"{k} {v}" for k, v in sorted(gate.reasons.items()))
+            lines.append(f"Model answers refused by the checks: {gate.refused} of {gate.checked} ({reasons or 'none'})")
         await reply_interaction(
-            interaction, "\n".join(s.lines())[:1900], file=discord.File(io.BytesIO(png), filename="activity.png")
+            interaction, "\n".join(lines)[:1900], file=discord.File(io.BytesIO(png), filename="activity.png")
         )
 
     @app_commands.command(name="audit", extras=NOT_AUDITED)

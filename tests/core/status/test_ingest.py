@@ -88,3 +88,15 @@ async def test_two_instances_polling_together_queue_each_post_once(database: Dat
         "post:recovery:inc1:b",
         "post:recovery:inc1:c",
     ]
+
+
+async def test_a_device_id_in_the_feed_never_reaches_the_status_text(db: Database) -> None:
+    svc = status_service(db, serial_pattern=r"WR\d{8}")
+    body = "Customer with IMEI 35\u00a0209900\u2009176148 1 and serial WR 2009-1005 confirmed restored."
+    await svc.ingest(parse_feed(recovery_feed([upd("a", 8, body)]), "recovery"))
+    async with db.sessions() as s:
+        [row] = list(await s.scalars(select(StatusUpdate)))
+    snap = await svc.snapshot()
+    assert snap is not None
+    for text in (row.body, snap.text):
+        assert "176148" not in text and "1005" not in text and "[device ID removed]" in text

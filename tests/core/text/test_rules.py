@@ -28,7 +28,7 @@ def test_parse_rules() -> None:
         "Do not reset it, not even once.",
     ]
     assert rules.always[1].when == ("battery", "charge", "run flat")
-    assert [p.pattern for p in rules.never] == ["(?<!not )\\bremove the battery", "factory\\s+reset"]
+    assert [r.source for r in rules.never] == ["(?<!not )\\bremove the battery", "factory\\s+reset"]
 
 
 def test_applicable() -> None:

@@ -7,7 +7,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.core.devices import luhn_ok
-from bot.core.text.scanner import DEVICE_ID_REMOVED, find_device_ids, redact_device_ids
+from bot.core.text.scanner import DEVICE_ID_REMOVED, IdScanner, IdSpan
+
+
+def find_device_ids(text: str, serial_pattern: str | None = None) -> list[IdSpan]:
+    return IdScanner(serial_pattern).find(text)
+
+
+def redact_device_ids(text: str, allowed: set[str] | list[str] = (), serial_pattern: str | None = None) -> str:  # type: ignore[assignment]
+    return IdScanner(serial_pattern).redact(text, allowed)
 
 
 def imei(body14: str) -> str:
@@ -53,7 +61,7 @@ def test_finds_several_and_meid() -> None:
 def test_serial_pattern() -> None:
     assert find_device_ids("serial LK-2009-ABCD") == []
     spans = find_device_ids("serial LK2009ZZ12", serial_pattern=r"LK\d{4}[A-Z]{2}\d{2}")
-    assert [s.device.kind for s in spans] == []  # has letters outside hex: not a candidate run
+    assert [(s.device.kind, s.text) for s in spans] == [("serial", "LK2009ZZ12")]  # any serial the pattern allows
     spans = find_device_ids("serial 20091234567", serial_pattern=r"2009\d{7}")
     assert [(s.device.kind, s.text) for s in spans] == [("serial", "20091234567")]
 

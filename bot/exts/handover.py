@@ -33,8 +33,9 @@ async def hand_over(bot: SupportBot, user: discord.abc.User, reason: str) -> str
         await thread.add_user(user)
         roles = [discord.Object(id=r) for r in bot.settings.staff_role_ids]
         ping = " ".join(f"<@&{r}>" for r in bot.settings.staff_role_ids)
+        urgency = ", high priority" if ticket.priority == "high" else ""
         await thread.send(
-            f"{ping} A customer needs a person (ticket #{ticket.id}).\n{ticket.summary}".strip()[:2000],
+            f"{ping} A customer needs a person (ticket #{ticket.id}{urgency}).\n{ticket.summary}".strip()[:2000],
             allowed_mentions=discord.AllowedMentions(everyone=False, users=False, roles=roles, replied_user=False),
         )
         await thread.send(

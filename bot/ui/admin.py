@@ -15,8 +15,8 @@ from bot.core.knowledge import FaqEntry
 from bot.core.registry import DeviceView
 from bot.core.staff.audit import AuditView
 from bot.core.staff.review import SharedDevice
-from bot.core.staff.tickets import TicketView, TranscriptLine, minutes
-from bot.core.text.wording import plural
+from bot.core.staff.tickets import TicketView, TranscriptLine
+from bot.core.text.wording import minutes, plural
 
 MESSAGE = 1900  # room left under Discord's 2000 characters
 SHOWN = 25  # registrations listed before "…and N more"

@@ -26,6 +26,7 @@ from bot.core.outbox.rows import enqueue, outbox_row
 from bot.core.registry import DeviceRegistry
 from bot.core.text.mentions import neutralize_mentions
 from bot.core.text.scanner import redact_device_ids
+from bot.core.text.wording import minutes
 
 log = logging.getLogger(__name__)
 
@@ -88,18 +89,6 @@ def _view(t: Ticket) -> TicketView:
         t.responded_at,
         t.close_reason,
     )
-
-
-def minutes(delta: timedelta) -> str:
-    """A waiting time as staff read it: "4 min", "2 h 05 min", "1 d 3 h"."""
-    total = max(0, int(delta.total_seconds() // 60))
-    if total < 60:
-        return f"{total} min"
-    hours, mins = divmod(total, 60)
-    if hours < 24:
-        return f"{hours} h {mins:02d} min"
-    days, hours = divmod(hours, 24)
-    return f"{days} d {hours} h"
 
 
 class HandoverService:

@@ -14,7 +14,8 @@ from bot.core.crypto import DeviceCipher
 from bot.core.db import Database
 from bot.core.models import Outbox
 from bot.core.registry import DeviceRegistry
-from bot.core.staff.tickets import HandoverService, erase_tickets, minutes
+from bot.core.staff.tickets import HandoverService, erase_tickets
+from bot.core.text.wording import minutes
 from tests.helpers import IMEI
 
 ALICE, BOB, CAROL, STAFF = 1001, 1002, 1003, 7

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
@@ -48,8 +49,10 @@ def resolve_device_key(settings: Settings, *, generate_in: Path | None = None) -
             return path.read_text(encoding="utf-8").strip()
         generate_in.mkdir(parents=True, exist_ok=True)
         key = secrets.token_urlsafe(32)
-        path.write_text(key + "\n", encoding="utf-8")
-        path.chmod(0o600)
+        # created with owner-only permissions from the start: never readable by others, not even briefly
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(key + "\n")
     except OSError as exc:
         raise ConfigError(f"The key file {path} cannot be read or written ({exc.strerror}).") from None
     log.info("generated a device-ID key in %s", path)

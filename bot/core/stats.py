@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -145,15 +147,20 @@ def hour_key(t: datetime) -> str:
 
 
 async def _add(session: AsyncSession, counts: Counter[tuple[str, str]]) -> None:
-    for (hour, name), value in counts.items():
-        if not value:
-            continue
-        row = await session.get(StatCount, (hour, name))
-        if row is None:
-            session.add(StatCount(hour=hour, name=name, value=value))
-        else:
-            row.value += value
-    await session.flush()
+    """Add to the hourly totals: one upsert per (hour, name), so two erasures at once both count."""
+    rows = [{"hour": h, "name": n, "value": v} for (h, n), v in counts.items() if v]
+    if not rows:
+        return
+    table = StatCount.__table__  # type: ignore[attr-defined]
+    dialect = session.get_bind().dialect.name
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    for row in rows:
+        statement = insert(table).values(**row)
+        await session.execute(
+            statement.on_conflict_do_update(
+                index_elements=["hour", "name"], set_={"value": table.c.value + statement.excluded.value}
+            )
+        )
 
 
 async def fold_erased(session: AsyncSession, customer_id: int, now: datetime | None = None) -> None:

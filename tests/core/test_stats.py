@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
 import itertools
 from dataclasses import replace
@@ -168,3 +169,19 @@ async def test_open_hand_overs_and_how_long_staff_took_to_reply(database: Databa
     assert (s_.handovers, s_.open_handovers) == (4, 3)
     assert "Hand-overs: 4 (0 failed to open; 3 open now)" in s_.lines()
     assert "First staff reply: median 20 min, longest 1 h 00 min (3 hand-overs)" in s_.lines()
+
+
+async def test_two_erasures_at_once_both_count(database: Database) -> None:
+    async with database.transaction() as s:
+        for customer in (ALICE, BOB):
+            s.add(_answer(customer, T0, feedback="helpful"))
+
+    async def erase(customer: int) -> None:
+        async with database.transaction() as s:
+            await fold_erased(s, customer, T0 + timedelta(hours=1))
+
+    await asyncio.gather(erase(ALICE), erase(BOB))
+    async with database.transaction() as s:
+        await s.execute(AnswerRecord.__table__.delete())  # type: ignore[attr-defined]
+    s_ = await compute(database, now=T0 + timedelta(hours=1))
+    assert (s_.questions, s_.helpful, s_.rated, s_.resolved) == (2, 2, 2, 2)

@@ -63,6 +63,13 @@ def tickets_text(found: Sequence[TicketView], *, now: datetime | None = None) ->
     return "\n".join(lines)[:MESSAGE]
 
 
+def already_claimed(ticket: TicketView) -> str:
+    return (
+        f"Ticket #{ticket.id} is already <@{ticket.claimed_by}>'s. To hand it over: "
+        f"`/admin tickets assign ticket:{ticket.id} member:...`."
+    )
+
+
 def transcript_text(ticket: TicketView, lines: Sequence[TranscriptLine]) -> str:
     """A plain-text file: the ticket's summary, then every message of its thread."""
     out = [

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import case, delete, select, update
+from sqlalchemy import case, delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -186,14 +186,25 @@ class HandoverService:
             ticket = await session.get(Ticket, ticket_id)
             return _view(ticket) if ticket is not None else None
 
-    async def claim(self, ticket_id: int, staff_id: int) -> tuple[TicketView, int | None] | None:
-        """Give an open ticket to a staff member (claiming for oneself, or assigning); returns the previous one."""
+    async def claim(
+        self, ticket_id: int, staff_id: int, *, take_over: bool = False
+    ) -> tuple[TicketView, int | None] | None:
+        """Give an open ticket to a staff member; returns it and who had it before (None: no open ticket).
+
+        A claim does not take a ticket someone else holds (two people pressing Claim at once: the first
+        wins, atomically); an assignment (`take_over`) does. The returned view says who holds it now.
+        """
         async with self.db.transaction() as session:
-            ticket = await session.get(Ticket, ticket_id)
-            if ticket is None or ticket.status != "open":
+            previous = await session.scalar(
+                select(col(Ticket.claimed_by)).where(col(Ticket.id) == ticket_id, col(Ticket.status) == "open")
+            )
+            query = update(Ticket).where(col(Ticket.id) == ticket_id, col(Ticket.status) == "open")
+            if not take_over:
+                query = query.where(or_(col(Ticket.claimed_by).is_(None), col(Ticket.claimed_by) == staff_id))
+            changed = (await session.execute(query.values(claimed_by=staff_id))).rowcount  # type: ignore[attr-defined]
+            ticket = await session.get(Ticket, ticket_id, populate_existing=True)
+            if ticket is None or (ticket.status != "open" and not changed):
                 return None
-            previous = ticket.claimed_by
-            ticket.claimed_by = staff_id
             return _view(ticket), previous
 
     async def close(self, ticket_id: int, staff_id: int, reason: str = "") -> TicketView | None:

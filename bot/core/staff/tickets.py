@@ -212,27 +212,20 @@ class HandoverService:
         reason = neutralize_mentions(redact_device_ids(" ".join(reason.split())))[:500]
         queued = 0
         async with self.db.transaction() as session:
-            ticket = await session.get(Ticket, ticket_id)
+            # the change of state is one conditional UPDATE: of two closes at once, one closes and tells
+            closing = await session.execute(
+                update(Ticket)
+                .where(col(Ticket.id) == ticket_id, col(Ticket.status) != "closed")
+                .values(status="closed", closed_at=utcnow(), closed_by=staff_id, close_reason=reason or None)
+            )
+            ticket = await session.get(Ticket, ticket_id, populate_existing=True)
             if ticket is None:
                 return None
-            if ticket.status != "closed":
-                ticket.status = "closed"
-                ticket.closed_at = utcnow()
-                ticket.closed_by = staff_id
-                ticket.close_reason = reason or None
-                if ticket.thread_id is not None:
-                    queued = await enqueue(
-                        session,
-                        [
-                            outbox_row(
-                                "dm",
-                                ticket.customer_id,
-                                f"ticket-closed:{ticket_id}:{ticket.reopened}",
-                                TicketClosed(ticket=ticket_id, reason=reason),
-                                customer_id=ticket.customer_id,
-                            )
-                        ],
-                    )
+            if closing.rowcount and ticket.thread_id is not None:  # type: ignore[attr-defined]
+                notice = TicketClosed(ticket=ticket_id, reason=reason)
+                key = f"ticket-closed:{ticket_id}:{ticket.reopened}"
+                row = outbox_row("dm", ticket.customer_id, key, notice, customer_id=ticket.customer_id)
+                queued = await enqueue(session, [row])
             view = _view(ticket)
         self._queued(queued)
         return view

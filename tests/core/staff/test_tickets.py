@@ -230,3 +230,12 @@ async def test_two_people_pressing_claim_at_once_one_gets_it(database: Database,
     results = await asyncio.gather(*(service.claim(ticket.id, who) for who in (STAFF, STAFF + 1)))
     holders = {r[0].claimed_by for r in results if r is not None}
     assert len(holders) == 1 and (await service.get(ticket.id)).claimed_by in holders  # type: ignore[union-attr]
+
+
+async def test_two_closes_at_once_tell_the_customer_once(database: Database, cipher: DeviceCipher) -> None:
+    service = workflow(database, cipher)
+    ticket = await service.open_ticket(ALICE, "asked")
+    await service.opened(ticket.id, 900)
+    closed = await asyncio.gather(service.close(ticket.id, STAFF, "a"), service.close(ticket.id, STAFF + 1, "b"))
+    assert {c.status for c in closed if c is not None} == {"closed"}
+    assert [r.kind for r in await outbox(database)] == ["post", "dm"]

@@ -232,7 +232,7 @@ async def test_two_people_pressing_claim_at_once_one_gets_it(database: Database,
     assert len(holders) == 1 and (await service.get(ticket.id)).claimed_by in holders  # type: ignore[union-attr]
 
 
-async def test_two_closes_at_once_tell_the_customer_once(database: Database, cipher: DeviceCipher) -> None:
+async def test_closing_twice_even_at_once_tells_the_customer_once(database: Database, cipher: DeviceCipher) -> None:
     service = workflow(database, cipher)
     ticket = await service.open_ticket(ALICE, "asked")
     await service.opened(ticket.id, 900)

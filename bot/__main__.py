@@ -37,10 +37,14 @@ def _parser() -> argparse.ArgumentParser:
 
     sub.add_parser("run", help="connect to Discord (or the server named by DISCORD_API_BASE) and serve")
     sub.add_parser("check", help="validate settings and reach the database, the status feed and the LLM")
-    sub.add_parser(
+    sb = sub.add_parser(
         "sandbox",
         help="try the bot locally: a Discord-compatible server, the bot, and a terminal chat (no tokens needed)",
     )
+    sb.add_argument("--latency-ms", type=float, default=0.0, metavar="MS",
+                    help="simulated round trip of every request to the sandbox, as if Discord were this far away")
+    sb.add_argument("--jitter-ms", type=float, default=0.0, metavar="MS",
+                    help="how much each round trip may differ from --latency-ms, either way")
 
     db = sub.add_parser("db", help="database maintenance")
     db_sub = db.add_subparsers(dest="db_command", metavar="ACTION")
@@ -143,10 +147,10 @@ async def _cmd_ask(settings: Settings, question: str | None, jsonl: Path | None,
     return await run_ask(settings, question, jsonl, out)
 
 
-async def _cmd_sandbox(settings: Settings) -> int:
+async def _cmd_sandbox(settings: Settings, latency_ms: float, jitter_ms: float) -> int:
     from bot.sandbox_app import run_sandbox
 
-    return await run_sandbox(settings, settings.data_dir)
+    return await run_sandbox(settings, settings.data_dir, latency=latency_ms / 1000, jitter=jitter_ms / 1000)
 
 
 async def _cmd_stats(settings: Settings, chart: Path | None) -> int:
@@ -200,6 +204,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command is None:
         parser.print_help()
         return 2
+    if args.command == "sandbox" and not 0 <= args.jitter_ms <= args.latency_ms:
+        parser.error("--jitter-ms must be between 0 and --latency-ms")
     if args.command == "db" and args.db_command is None:
         parser.parse_args(["db", "--help"])
     if args.command == "devices" and args.devices_command is None:
@@ -215,7 +221,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "run":
             coro: Awaitable[int] = _cmd_run(settings)
         elif args.command == "sandbox":
-            coro = _cmd_sandbox(settings)
+            coro = _cmd_sandbox(settings, args.latency_ms, args.jitter_ms)
         elif args.command == "check":
             coro = _cmd_check(settings)
         elif args.command == "stats":

@@ -17,7 +17,7 @@ from bot.exts.components import PERSISTENT_ITEMS
 from bot.exts.delivery import DiscordSender
 from bot.exts.handover import claim_view, reopen_view
 from bot.exts.status import subscribe_view
-from bot.pacing import GlobalPacer, pace
+from bot.pacing import GlobalPacer, Pacing, pace
 
 log = logging.getLogger(__name__)
 
@@ -25,6 +25,7 @@ log = logging.getLogger(__name__)
 EXTENSIONS: tuple[str, ...] = (
     "bot.exts.errors",
     "bot.exts.answers",
+    "bot.exts.surge",
     "bot.exts.handover",
     "bot.exts.devices",
     "bot.exts.status",
@@ -59,8 +60,9 @@ class SupportBot(commands.Bot):
         )
         self.settings = settings
         self.services = services
+        self.pacing: Pacing | None = None
         if settings.discord_global_rate_limit:
-            pace(self.http, GlobalPacer(limit=settings.discord_global_rate_limit))
+            self.pacing = pace(self.http, GlobalPacer(limit=settings.discord_global_rate_limit))
         self.outbox: OutboxWorker | None = None
         self.scheduler: AsyncIOScheduler | None = None
 
@@ -102,6 +104,8 @@ class SupportBot(commands.Bot):
             self.scheduler.shutdown(wait=False)
         if self.outbox is not None:
             await self.outbox.stop()
+        if self.pacing is not None:
+            log.info("%s", self.pacing.summary())
         await super().close()
 
     async def sync_commands(self) -> None:

@@ -80,6 +80,7 @@ class Settings(BaseSettings):
     next_update_reminder_minutes: int = Field(default=15, ge=0, le=1440)
     dm_per_second: float = Field(default=0.5, gt=0, le=20)
     ticket_sla_minutes: int = Field(default=30, ge=0, le=10080)
+    surge_mode: Literal["auto", "off", "always"] = "auto"
 
     knowledge_dir: Path = Path("prompts")
     data_dir: Path = Path("data")
@@ -208,6 +209,7 @@ HINTS: dict[str, str] = {
         "put how many minutes a hand-over may wait for staff's first reply before staff are reminded (0: off)"
     ),
     "data_dir": "put the folder for the sandbox's database and key, logs and large exports, e.g. data/",
+    "surge_mode": "put auto (switch when requests queue for Discord's limits), off, or always",
     "knowledge_dir": "put the folder holding faq.md and safety.md, e.g. prompts/",
     "log_level": "put one of DEBUG, INFO, WARNING, ERROR, CRITICAL",
 }

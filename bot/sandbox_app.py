@@ -55,8 +55,8 @@ def _say(text: str) -> None:
     print(text, flush=True)
 
 
-async def run_sandbox(settings: Settings, data_dir: Path) -> int:
-    server = SandboxServer(stable_ids=True, bot_name="Larkspur Support Bot")
+async def run_sandbox(settings: Settings, data_dir: Path, *, latency: float = 0.0, jitter: float = 0.0) -> int:
+    server = SandboxServer(stable_ids=True, bot_name="Larkspur Support Bot", latency=latency, jitter=jitter)
     await server.start()
     bot = None
     services = None

@@ -113,6 +113,11 @@ async def test_distress_is_high_priority_and_listed_first(world: World, start_bo
     services = runner.bot.services  # type: ignore[attr-defined]
     assert (await services.handover.get(2)).claimed_by == world.jordan.id
     assert [e.action for e in await services.audit.latest(2)] == ["tickets.claim", "denied"]
+    await d.add_role(world.guild, world.bob, world.staff_role)  # a second staff member, a moment too late
+    late = await d.click(world.bob, notice, claim)
+    assert (await runner.wait(late.wait_message())).content.startswith(
+        f"Ticket #2 is already <@{world.jordan.id}>'s. To hand it over: `/admin tickets assign"
+    )
     listed = await slash(runner, world, world.jordan, "admin tickets list")
     first, second = listed.content.splitlines()
     assert first.startswith(f"#2 **HIGH** <@{world.alice.id}> (upset)") and second.startswith("#1 ")

@@ -177,7 +177,10 @@ _REPEATED = re.compile(r"^(\w)\1{2,}$|^(\w\w)\2{2,}$|^(\w\w\w)\3{1,}$")
 _SHOUT_WORD = re.compile(r"[^\W\d_]{3,}")
 _ACRONYMS = frozenset({"IMEI", "IMEISV", "MEID", "SIM", "SMS", "MMS", "USB", "FAQ", "PIN", "ESN", "OK", "ID", "PDF"})
 _BANG = re.compile(r"!{3,}|(?=[!?\s]*!)(?:[!?]\s*){4,}")
-_ENCODED = re.compile(r"(?<![\w+/])(?=[A-Za-z0-9+/]*[A-Z])(?=[A-Za-z0-9+/]*[a-z])(?=[A-Za-z0-9+/]*\d)[A-Za-z0-9+/]{16,}={0,2}")
+# a base64-looking run (upper, lower case and digits mixed): an encoded instruction, never a question
+_ENCODED = re.compile(
+    r"(?<![\w+/])(?=[A-Za-z0-9+/]*[A-Z])(?=[A-Za-z0-9+/]*[a-z])(?=[A-Za-z0-9+/]*\d)[A-Za-z0-9+/]{16,}={0,2}"
+)
 _PRETEND_STAFF = re.compile(
     r"\bi(?:'?m| am| work (?:for|at|in))\b[^.?!]{0,30}?\b(?:staff|employee|admin|administrator|moderator|mod|"
     r"engineer|developer|support agent|support team)\b"

@@ -58,7 +58,7 @@ class WordLlamaEmbedder:
         self.dim = int(self._model.embed(["x"]).shape[1])
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
-        return self._model.embed(list(texts), norm=True)  # type: ignore[no-any-return]
+        return self._model.embed(list(texts), norm=True)
 
 
 def load_embedder() -> Embedder | None:

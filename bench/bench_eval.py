@@ -33,8 +33,8 @@ from bot.core.router import Router, load_intents  # noqa: E402
 from bot.core.safety import DEVICE_ID_REMOVED, redact_device_ids  # noqa: E402
 from bot.core.semantic import Embedder, HybridRetriever, load_embedder  # noqa: E402
 
-COMPANY = {"larkspur": "Larkspur Cloud", "quillpad": "Inkwell Sync"}
-OWN_DEVICE = {"larkspur": "358912043290802", "quillpad": "352911043771205"}
+COMPANY = {"larkspur": "Larkspur Cloud", "quillpad": "Inkwell Sync", "hearthlink": "Hearthlink Cloud"}
+OWN_DEVICE = {"larkspur": "358912043290802", "quillpad": "352911043771205", "hearthlink": "352911041188022"}
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,7 +11,11 @@ STATUS = StatusFacts(
     title="t",
     state="monitoring",
     as_of=datetime(2009, 10, 5, tzinfo=UTC),
-    progress=(Progress("contacts", "restored", 100), Progress("photos", "in_progress", 55), Progress("notes", "pending")),
+    progress=(
+        Progress("contacts", "restored", 100),
+        Progress("photos", "in_progress", 55),
+        Progress("notes", "pending"),
+    ),
 )
 
 

@@ -185,6 +185,13 @@ _PRETEND_STAFF = re.compile(
     r"\bi(?:'?m| am| work (?:for|at|in))\b[^.?!]{0,30}?\b(?:staff|employee|admin|administrator|moderator|mod|"
     r"engineer|developer|support agent|support team)\b"
 )
+# someone's life at risk: a person (not a phone or a battery) who could die
+_AT_RISK = re.compile(
+    r"\b(?:he|she|they|i|someone|somebody|my\s+(?:\w+\s+)?(?:dad|father|mum|mom|mother|son|daughter|husband|wife|"
+    r"partner|child|kid|baby|grandma|grandmother|grandpa|grandfather|brother|sister|friend|patient|parents?))\b"
+    r"[^.?!]{0,60}?\b(?:could|might|will|may|is going to|are going to|gonna|would)\s+die\b"
+)
+_NEGATED = re.compile(r"(?:\bnot|n't|\bno|\bnever)\s+(?:\w+\s+)?$")
 _FILLER = frozenset({"so", "much", "very", "you", "again", "all", "for", "that", "and", "oh", "well", "really"})
 _OWN_DEVICE_VERB = re.compile(r"\b(?:show|list|check|see|look up|what about|which of|how is|how's|status of)\b")
 
@@ -274,7 +281,7 @@ class Router:
         upset = self._upset(raw, text)
         if device_id_found or DEVICE_ID_MARK in text:
             return Route("device_id", 1.0, text, self.topics_in(text), upset=upset, reason="device id")
-        if self._has("crisis", text):
+        if self._has("crisis", text) or _AT_RISK.search(text):
             return Route("distress", 0.95, text, crisis=True, upset=True, reason="risk to life")
         if self._has("refuse", text) or _PRETEND_STAFF.search(text) or _ENCODED.search(raw):
             return Route("refuse", 0.9, text, upset=upset, reason="outside the role")
@@ -341,7 +348,12 @@ class Router:
         return all(w in _FILLER for w in rest)
 
     def _upset(self, raw: str, text: str) -> bool:
-        if self._has("distress", text) or _BANG.search(raw) or raw.count("!") >= 4:
+        pattern = self._re.get("distress")
+        if pattern is not None:
+            for m in pattern.finditer(text):
+                if not _NEGATED.search(text, max(0, m.start() - 20), m.start()):  # "I'm not angry, just asking"
+                    return True
+        if _BANG.search(raw) or raw.count("!") >= 4:
             return True
         words = [w for w in _SHOUT_WORD.findall(raw) if w not in _ACRONYMS]
         caps = [w for w in words if w.isupper()]

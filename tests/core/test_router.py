@@ -123,3 +123,24 @@ def test_operator_phrases_take_effect() -> None:
     text = (PROMPTS / "intents.md").read_text(encoding="utf-8").replace("## offtopic\n", "## offtopic\n- horoscope\n")
     router = Router(parse_intents(text), topics=TOPICS)
     assert router.route("what is my horoscope today").intent == "offtopic"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "my phone might die before the restore",
+        "what if my battery dies",
+        "my emergency contacts are missing",
+        "I'm not angry, just asking when photos are back",
+        "my photos from the basketball court are gone",
+        "what's the worst case for my photos?",
+    ],
+)
+def test_no_false_alarm(router: Router, text: str) -> None:
+    route = router.route(text)
+    assert route.intent not in ("distress", "human", "refuse") and not route.crisis, route
+
+
+def test_a_person_at_risk_is_a_crisis(router: Router) -> None:
+    route = router.route("my dad could die without the medication list that was in the calendar")
+    assert route.crisis

@@ -24,14 +24,13 @@ sys.path.insert(0, str(ROOT))
 
 from bench.eval import EvalSet, Item, all_sets, load_set  # noqa: E402
 from bench.eval.judge import Tally, judge  # noqa: E402
-from bot.core import textsplit as ta  # noqa: E402
-from bot.core.compose import Progress, StatusFacts, compose  # noqa: E402
+from bot.core.compose import Progress, StatusFacts  # noqa: E402
 from bot.core.feeds.detect import parse_feed  # noqa: E402
 from bot.core.feeds.types import FeedSnapshot  # noqa: E402
 from bot.core.knowledge import KnowledgeBase, load_prompts  # noqa: E402
-from bot.core.router import Router, load_intents  # noqa: E402
 from bot.core.safety import DEVICE_ID_REMOVED, redact_device_ids  # noqa: E402
 from bot.core.semantic import Embedder, HybridRetriever, load_embedder  # noqa: E402
+from bot.core.understanding import Understanding, intents_for  # noqa: E402
 
 COMPANY = {"larkspur": "Larkspur Cloud", "quillpad": "Inkwell Sync", "hearthlink": "Hearthlink Cloud"}
 OWN_DEVICE = {"larkspur": "358912043290802", "quillpad": "352911043771205", "hearthlink": "352911041188022"}
@@ -90,29 +89,13 @@ class OfflinePath:
         feed = read_feed(evalset.status)
         self.facts = facts_of(feed)
         self.devices = own_devices(feed, OWN_DEVICE.get(evalset.name))
-        vocab: set[str] = set()
-        for e in self.kb.entries:
-            vocab.update(ta.analyze(f"{e.question} {' '.join(e.keywords)} {e.answer}", synonyms=False))
-        self.router = Router(
-            load_intents(ROOT / "prompts" / "intents.md"),
-            topics=self.facts.topics if self.facts else (),
-            vocabulary=vocab,
-        )
-        self.retriever = HybridRetriever(self.kb, embedder)
-        self.company = COMPANY.get(evalset.name, "our service")
+        company = COMPANY.get(evalset.name, "our service")
+        self.understanding = Understanding(self.kb, intents_for(ROOT / "prompts"), embedder, company)
 
     def answer(self, question: str) -> Reply:
         clean = redact_device_ids(question)
-        route = self.router.route(clean, device_id_found=DEVICE_ID_REMOVED in clean, faq=self.retriever.best)
-        entry = self.kb.get(route.faq_key) if route.intent == "faq" and route.faq_key else None
-        draft = compose(
-            route,
-            company=self.company,
-            status=self.facts,
-            devices=self.devices,
-            faq_key=entry.key if entry else None,
-            faq_answer=entry.answer if entry else None,
-        )
+        route = self.understanding.route(clean, device_id_found=DEVICE_ID_REMOVED in clean, status=self.facts)
+        draft = self.understanding.draft(route, self.facts, self.devices)
         text = draft.text + (f"\n\n{draft.status_line}" if draft.status_line else "")
         return Reply(text, draft.source, draft.escalate, draft.offer_human, draft.faq_keys, draft.intent)
 

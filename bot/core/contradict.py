@@ -25,6 +25,7 @@ _POSITIVE = re.compile(
     r"fully\s+restored|restore\s+is\s+(?:complete|finished|done))\b",
     re.IGNORECASE,
 )
+_CONDITIONAL = re.compile(r"\b(?:when|once|until|after|if|as soon as|whether|will be)\b", re.IGNORECASE)
 _DONE = frozenset({"restored"})
 _NOT_DONE = frozenset({"pending", "in_progress", "not_recoverable"})
 
@@ -46,8 +47,8 @@ def contradictions(
     for m in _SENTENCE.finditer(text):
         sentence = m.group(0)
         named = [p for p, pattern in patterns if pattern.search(sentence)]
-        if len(named) != 1:  # a sentence about several types mixes states: not judged
-            continue
+        if len(named) != 1 or _CONDITIONAL.search(sentence):
+            continue  # several types mix states; "we will tell you when it is restored" states nothing yet
         live = named[0].state
         negative = _NEGATIVE.search(sentence) is not None
         positive = _POSITIVE.search(sentence) is not None and not negative

@@ -47,3 +47,8 @@ def test_faq_prose_overtaken_by_the_status() -> None:
     assert overall_contradiction(text, STATUS)
     early = StatusFacts(title="t", state="investigating", as_of=STATUS.as_of, progress=(Progress("photos", "pending"),))
     assert not overall_contradiction(text, early)
+
+
+def test_a_promise_about_the_future_states_nothing() -> None:
+    assert contradictions("We will tell you when your photos are restored.", STATUS) == []
+    assert contradictions("Once notes are back, they sync on their own.", STATUS) == []

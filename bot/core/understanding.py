@@ -1,0 +1,92 @@
+"""Understanding a message and drafting the offline reply: the router, the hybrid FAQ retrieval and
+composition from data, kept in step with the FAQ (staff edits) and the live status (its data types).
+
+The answerer calls `route()` on every message, then `draft()`; the LLM path uses the same route.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from pathlib import Path
+
+from bot.core import textsplit as ta
+from bot.core.compose import DeviceFacts, Draft, StatusFacts, compose
+from bot.core.contradict import contradictions, overall_contradiction
+from bot.core.knowledge import FaqEntry, KnowledgeBase
+from bot.core.router import IntentPhrases, Route, Router, load_intents
+from bot.core.semantic import Embedder, HybridRetriever
+
+log = logging.getLogger(__name__)
+
+DEFAULT_INTENTS = Path(__file__).resolve().parents[2] / "prompts" / "intents.md"
+
+
+def intents_for(prompts_dir: str | Path | None) -> IntentPhrases:
+    """The operator's intents.md, or the shipped one when their prompts folder has none."""
+    path = Path(prompts_dir) / "intents.md" if prompts_dir is not None else DEFAULT_INTENTS
+    return load_intents(path if path.is_file() else DEFAULT_INTENTS)
+
+
+class Understanding:
+    def __init__(
+        self, knowledge: KnowledgeBase, intents: IntentPhrases, embedder: Embedder | None, company: str
+    ) -> None:
+        self.knowledge = knowledge
+        self.company = company
+        self.retriever = HybridRetriever(knowledge, embedder)
+        self.intents = intents
+        self._faq_version = ""
+        self._topics: tuple[str, ...] = ()
+        self.router = self._build_router()
+
+    def _build_router(self) -> Router:
+        vocabulary: set[str] = set()
+        for e in self.knowledge.entries:
+            vocabulary.update(ta.analyze(f"{e.question} {' '.join(e.keywords)} {e.answer}", synonyms=False))
+        self._faq_version = self.knowledge.version
+        return Router(self.intents, topics=self._topics, vocabulary=vocabulary)
+
+    def _sync(self, status: StatusFacts | None) -> None:
+        if self._faq_version != self.knowledge.version:
+            self.router = self._build_router()
+        topics = status.topics if status is not None else ()
+        if topics != self._topics:
+            self._topics = topics
+            self.router.set_topics(topics)
+
+    def route(self, clean: str, *, device_id_found: bool, status: StatusFacts | None) -> Route:
+        self._sync(status)
+        return self.router.route(clean, device_id_found=device_id_found, faq=self.retriever.best)
+
+    def applies(self, entry: FaqEntry, status: StatusFacts | None) -> bool:
+        """False when the live status has overtaken the entry: it is not quoted then."""
+        states = getattr(entry, "states", ())
+        if states and status is not None and status.state not in states:
+            return False
+        aliases = dict(self.intents.topic_aliases)
+        return not (overall_contradiction(entry.answer, status) or contradictions(entry.answer, status, aliases))
+
+    def draft(self, route: Route, status: StatusFacts | None, devices: Sequence[DeviceFacts] = ()) -> Draft:
+        entry = self.knowledge.get(route.faq_key) if route.intent == "faq" and route.faq_key else None
+        if entry is not None and not self.applies(entry, status):
+            log.info("FAQ entry %s is overtaken by the live status; answering from the status", entry.key)
+            route = Route("status", route.confidence, route.text, route.topics, reason="faq overtaken by status")
+            entry = None
+        return compose(
+            route,
+            company=self.company,
+            status=status,
+            devices=devices,
+            faq_key=entry.key if entry else None,
+            faq_answer=entry.answer if entry else None,
+        )
+
+    def search(self, text: str, k: int = 3) -> list[FaqEntry]:
+        """The k best FAQ entries (for the LLM's grounding), best first."""
+        out = []
+        for m in self.retriever.search(text, k):
+            entry = self.knowledge.get(m.key)
+            if entry is not None:
+                out.append(entry)
+        return out

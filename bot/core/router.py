@@ -175,6 +175,7 @@ _WORD = re.compile(r"[a-z0-9']+|[^\w\s]", re.UNICODE)
 _LETTERS = re.compile(r"[a-z]")
 _REPEATED = re.compile(r"^(\w)\1{2,}$|^(\w\w)\2{2,}$|^(\w\w\w)\3{1,}$")
 _SHOUT_WORD = re.compile(r"[^\W\d_]{3,}")
+_ROLE_MARKER = re.compile(r"(?:^|[.!?\n]\s*)(?:system|assistant|developer|admin)\s*:", re.IGNORECASE)
 _ACRONYMS = frozenset({"IMEI", "IMEISV", "MEID", "SIM", "SMS", "MMS", "USB", "FAQ", "PIN", "ESN", "OK", "ID", "PDF"})
 _BANG = re.compile(r"!{3,}|(?=[!?\s]*!)(?:[!?]\s*){4,}")
 # a base64-looking run (upper, lower case and digits mixed): an encoded instruction, never a question
@@ -192,7 +193,10 @@ _AT_RISK = re.compile(
     r"[^.?!]{0,60}?\b(?:could|might|will|may|is going to|are going to|gonna|would)\s+die\b"
 )
 _NEGATED = re.compile(r"(?:\bnot|n't|\bno|\bnever)\s+(?:\w+\s+)?$")
-_FILLER = frozenset({"so", "much", "very", "you", "again", "all", "for", "that", "and", "oh", "well", "really"})
+_FILLER = frozenset(
+    {"so", "much", "very", "you", "again", "all", "for", "that", "and", "oh", "well", "really", "you've", "been", "a",
+     "lot", "it", "is", "was", "this", "just", "ve"}
+)
 _OWN_DEVICE_VERB = re.compile(r"\b(?:show|list|check|see|look up|what about|which of|how is|how's|status of)\b")
 
 
@@ -283,7 +287,7 @@ class Router:
             return Route("device_id", 1.0, text, self.topics_in(text), upset=upset, reason="device id")
         if self._has("crisis", text) or _AT_RISK.search(text):
             return Route("distress", 0.95, text, crisis=True, upset=True, reason="risk to life")
-        if self._has("refuse", text) or _PRETEND_STAFF.search(text) or _ENCODED.search(raw):
+        if self._has("refuse", text) or _PRETEND_STAFF.search(text) or _ENCODED.search(raw) or _ROLE_MARKER.search(raw):
             return Route("refuse", 0.9, text, upset=upset, reason="outside the role")
         if self._has("human", text):
             return Route("human", 0.9, text, upset=upset, reason="asked for a person")
@@ -361,8 +365,22 @@ class Router:
 
 
 def _terms(text: str) -> list[str]:
-    """Stemmed, canonical words, stop words kept ("notes" must not vanish as "not")."""
-    return [ta.canonical(ta.stem(w)) for w in re.findall(r"[a-z0-9]+", ta.normalize(text)) if len(w) > 1]
+    """Singular words, or the canonical word of a synonym group; no stop-word or "-e" stripping
+    ("notes" must stay "note", not become "not")."""
+    out = []
+    for w in re.findall(r"[a-z0-9]+", ta.normalize(text)):
+        if len(w) < 2:
+            continue
+        stemmed = ta.stem(w)
+        if stemmed in ta.SYNONYMS:
+            out.append(ta.SYNONYMS[stemmed])
+        elif w.endswith("ies") and len(w) > 4:
+            out.append(w[:-3] + "y")
+        elif w.endswith("s") and not w.endswith(("ss", "us", "is")) and len(w) > 3:
+            out.append(w[:-1])
+        else:
+            out.append(w)
+    return out
 
 
 def build_router(path: str | Path, *, topics: Sequence[str] = (), vocabulary: Iterable[str] = ()) -> Router:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import argparse
 import statistics
 import uuid
+from collections.abc import Sequence
+from typing import Any
 
 from bot.core.devices import luhn_ok
 
@@ -45,3 +48,16 @@ async def drop_pg_schema(schema: str) -> None:
     conn = await asyncpg.connect(host="127.0.0.1", port=5432, user="postgres", database="test")
     await conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
     await conn.close()
+
+
+def parse_with_smoke(ap: argparse.ArgumentParser, argv: Sequence[str] | None = None, **tiny: Any) -> argparse.Namespace:
+    """Parse the benchmark's options, plus `--smoke`: a tiny run (the values in `tiny`) that only shows the
+    benchmark still works. CI runs every benchmark this way (tests/test_bench_smoke.py); its figures mean nothing."""
+    ap.add_argument("--smoke", action="store_true", help="a tiny run that only checks the benchmark still works")
+    args = ap.parse_args(argv)
+    if args.smoke:
+        for name, value in tiny.items():
+            if not hasattr(args, name):
+                raise AttributeError(f"--smoke sets {name!r}, which is not an option of this benchmark")
+            setattr(args, name, value)
+    return args

@@ -18,7 +18,8 @@ from sqlmodel import col
 
 from bot.core.db import Database
 from bot.core.models import Outbox
-from bot.core.notifications import enqueue, outbox_row
+from bot.core.outbox.notices import TextPost
+from bot.core.outbox.rows import enqueue, outbox_row
 from bot.sandbox import Guild, SandboxServer, User
 from bot.sandbox.demo import DEMO_BOT_PERMISSIONS
 
@@ -68,7 +69,7 @@ async def seed_rows(db_url: str, audience: Audience, tag: str) -> list[Row]:
             await enqueue(
                 session,
                 [
-                    outbox_row("dm", uid, key, {"kind": "text", "content": text}, customer_id=uid)
+                    outbox_row("dm", uid, key, TextPost(content=text), customer_id=uid)
                     for key, (uid, text) in wanted.items()
                 ],
             )

@@ -20,7 +20,7 @@ from discord.ext import commands
 
 from bot.bot import intents as product_intents
 from bot.config import Settings
-from bot.core.safety import detect_distress, detect_prompt_injection, wants_human
+from bot.core.intents import detect_distress, detect_prompt_injection, wants_human
 from bot.core.services import build_services
 from bot.runner import create_bot
 from bot.sandbox import Channel, SandboxServer, User
@@ -254,6 +254,20 @@ class Timers:
         self.samples: dict[str, list[float]] = defaultdict(list)
         self._undo: list[Callable[[], None]] = []
 
+    def _patch(self, obj: Any, name: str, value: Any) -> None:
+        """Set an instance attribute, and on undo put back exactly what the instance had (or nothing)."""
+        had = name in vars(obj)
+        before = vars(obj).get(name)
+        setattr(obj, name, value)
+
+        def undo() -> None:
+            if had:
+                setattr(obj, name, before)
+            elif name in vars(obj):
+                delattr(obj, name)
+
+        self._undo.append(undo)
+
     def wrap_async(self, obj: Any, name: str, label: str) -> None:
         original = getattr(obj, name)
         samples = self.samples[label]
@@ -265,8 +279,7 @@ class Timers:
             finally:
                 samples.append((time.perf_counter() - t) * 1000)
 
-        setattr(obj, name, wrapper)
-        self._undo.append(lambda: delattr(obj, name) if name in vars(obj) else None)
+        self._patch(obj, name, wrapper)
 
     def wrap_sync(self, obj: Any, name: str, label: str) -> None:
         original = getattr(obj, name)
@@ -279,8 +292,7 @@ class Timers:
             finally:
                 samples.append((time.perf_counter() - t) * 1000)
 
-        setattr(obj, name, wrapper)
-        self._undo.append(lambda: delattr(obj, name) if name in vars(obj) else None)
+        self._patch(obj, name, wrapper)
 
     def wrap_http(self, bot: commands.Bot) -> None:
         http = bot.http

@@ -24,14 +24,15 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench._common import summary  # noqa: E402
+from bench._common import parse_with_smoke, summary  # noqa: E402
 from bench.bench_retrieval import SITUATIONS, SUBJECTS  # noqa: E402
 from bot.core.answering import Answerer, NoStatus, Question  # noqa: E402
 from bot.core.conversations import ConversationStore  # noqa: E402
 from bot.core.crypto import DeviceCipher  # noqa: E402
 from bot.core.db import Database  # noqa: E402
-from bot.core.knowledge import KnowledgeBase, load_prompts  # noqa: E402
+from bot.core.knowledge import KnowledgeBase, make_entry  # noqa: E402
 from bot.core.llm import LLMClient  # noqa: E402
+from bot.core.prompts import load_prompts  # noqa: E402
 from bot.core.registry import DeviceRegistry  # noqa: E402
 from tests.fakes.openai_server import FakeOpenAI, Scripted  # noqa: E402
 
@@ -115,15 +116,12 @@ def make_stream(rng: random.Random, n: int) -> list[tuple[int, str]]:
 
 async def build(db: Database, llm: LLMClient | None, extra_entries: int) -> Answerer:
     prompts = load_prompts(ROOT / "prompts")
-    kb = KnowledgeBase(prompts.faq)
-    made = 0
-    for situation in SITUATIONS:
-        for subject in SUBJECTS:
-            if made >= extra_entries:
-                break
-            question, answer = situation
-            kb.add(question.format(s=subject), answer.format(s=subject), [subject])
-            made += 1
+    extra = [
+        make_entry(question.format(s=subject), answer.format(s=subject), [subject], source="staff")
+        for question, answer in SITUATIONS
+        for subject in SUBJECTS
+    ][:extra_entries]
+    kb = KnowledgeBase([*prompts.faq, *extra])  # built once: KnowledgeBase.add re-indexes on every call
     assert len(kb) >= 200 or extra_entries < 180
     answerer = Answerer(
         knowledge=kb,
@@ -190,7 +188,7 @@ async def main() -> None:
     ap.add_argument("--answers", type=int, default=3000)
     ap.add_argument("--stream", type=int, default=2000)
     ap.add_argument("--seed", type=int, default=3)
-    args = ap.parse_args()
+    args = parse_with_smoke(ap, answers=30, stream=40)
     for record, concurrency in ((False, 1), (True, 1), (True, 16)):
         rate, lat, size = await offline_rate(args.answers, random.Random(args.seed), record, concurrency)
         what = "with the database record" if record else "pipeline only"

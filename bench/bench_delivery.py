@@ -37,6 +37,7 @@ from typing import Any
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from bench._common import parse_with_smoke  # noqa: E402
 from bench._delivery_world import (  # noqa: E402
     MESSAGES_ROUTE,
     Audience,
@@ -373,7 +374,7 @@ async def main() -> int:
         "the answer (ack, default), or when the watcher sees half the rows done (poll)",
     )
     ap.add_argument("--workdir", type=Path, default=None, help="keep the database and bot logs here")
-    args = ap.parse_args()
+    args = parse_with_smoke(ap, notifications=20, probe_notifications=4, refuse_every=5)
     runs = {r.strip() for r in args.runs.split(",") if r.strip()}
     timeout = args.timeout
     logging.basicConfig(level=logging.ERROR, format="%(asctime)s %(levelname)s %(name)s: %(message)s")

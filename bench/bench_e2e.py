@@ -31,6 +31,7 @@ import logging
 import os
 import platform
 import pstats
+import re
 import statistics
 import sys
 import time
@@ -43,7 +44,7 @@ sys.path.insert(0, str(REPO))
 
 import discord  # noqa: E402
 
-from bench._common import pct  # noqa: E402
+from bench._common import parse_with_smoke, pct  # noqa: E402
 from bench._e2e_support import (  # noqa: E402
     CountingHandler,
     PhaseResult,
@@ -134,6 +135,15 @@ async def experiments(
         "in flight (bench-only instance patches, NOT the product as shipped)]\n"
     )
     original_snapshot = status.snapshot
+    typing_patched_in_instance = "send_typing" in vars(bot.http)
+    original_typing = bot.http.send_typing
+
+    def restore() -> None:
+        status.snapshot = original_snapshot
+        if typing_patched_in_instance:
+            bot.http.send_typing = original_typing
+        elif "send_typing" in vars(bot.http):
+            del bot.http.send_typing
     cache: dict[str, tuple[float, asyncio.Task[object]]] = {}
 
     async def cached_snapshot() -> object:
@@ -172,14 +182,10 @@ async def experiments(
                     phase_timeout=args.phase_timeout,
                 )
             finally:
-                for obj, attr in ((status, "snapshot"), (bot.http, "send_typing")):
-                    if attr in vars(obj):
-                        delattr(obj, attr)
+                restore()
             out.write(row(r) + "\n")
     finally:
-        for obj, attr in ((status, "snapshot"), (bot.http, "send_typing")):
-            if attr in vars(obj):
-                delattr(obj, attr)
+        restore()
     return out.getvalue()
 
 
@@ -269,7 +275,8 @@ def profile_report(prof: cProfile.Profile, top: int, out: Path | None) -> str:
     buf.write(f"\n  top {top} functions by own time:\n")
     buf.write(_trim_pstats(s.getvalue()))
     s = io.StringIO()
-    pstats.Stats(prof, stream=s).sort_stats("cumulative").print_stats(r"/work/main/bot/(core|exts|ui|bot\.py)", top)
+    product = re.escape(str(REPO)) + r"/bot/(core|exts|ui|bot\.py)"
+    pstats.Stats(prof, stream=s).sort_stats("cumulative").print_stats(product, top)
     buf.write(f"\n  product functions (bot/core, bot/exts, bot/ui, bot/bot.py) by cumulative time, top {top}:\n")
     buf.write(_trim_pstats(s.getvalue()))
     return buf.getvalue()
@@ -552,7 +559,24 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--section", choices=["1", "2", "all"], default="all")
     p.add_argument("--seed", type=int, default=1234)
     p.add_argument("-v", "--verbose", action="store_true", help="show the bots' warnings as they happen")
-    return p.parse_args(argv)
+    return parse_with_smoke(
+        p,
+        argv,
+        customers=6,
+        messages=24,
+        inflight=6,
+        light_messages=6,
+        open_rate=30.0,
+        warmup=6,
+        profile_messages=12,
+        profile_top=5,
+        no_profile_file=True,
+        breakdown_messages=12,
+        rl_customers=60,
+        rl_pacer=True,
+        rl_timeout=20.0,
+        phase_timeout=30.0,
+    )
 
 
 async def amain(args: argparse.Namespace) -> None:

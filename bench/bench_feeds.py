@@ -7,6 +7,7 @@ device has its own `updated_at`, so the parser's timestamp memo does not help).
 
 from __future__ import annotations
 
+import argparse
 import json
 import sys
 import time
@@ -17,6 +18,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from bench._common import parse_with_smoke  # noqa: E402
 from bot.core.feeds import parse_feed  # noqa: E402
 
 FIXTURES = REPO / "tests" / "fixtures" / "status-feeds"
@@ -54,17 +56,21 @@ def rate(body: bytes, min_seconds: float = 2.0) -> tuple[float, int]:
 
 
 def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--devices", type=int, default=100_000, help="devices on the generated recovery page")
+    ap.add_argument("--seconds", type=float, default=2.0, help="minimum seconds of parsing per payload")
+    args = parse_with_smoke(ap, devices=500, seconds=0.05)
     cases: list[tuple[str, Callable[[], bytes]]] = [
         ("statuspage summary (GitHub, 1 incident, 7 updates)",
          lambda: (FIXTURES / "statuspage_github_summary_2022-11-25_active-incident.json").read_bytes()),
         ("atom history (GitHub, 25 entries, 128 updates)",
          lambda: (FIXTURES / "githubstatus_history_2025-07-14_before-edit.atom").read_bytes()),
-        ("recovery page (100,000 devices)", lambda: recovery_page(100_000)),
+        (f"recovery page ({args.devices:,} devices)", lambda: recovery_page(args.devices)),
     ]  # fmt: skip
     print(f"python {sys.version.split()[0]}")
     for name, load in cases:
         body = load()
-        per_second, runs = rate(body)
+        per_second, runs = rate(body, args.seconds)
         print(f"{name:52s} {len(body) / 1e3:10.1f} kB  {per_second:10.1f} payloads/s  "
               f"({1000 / per_second:8.2f} ms each, {runs} runs)")  # fmt: skip
 

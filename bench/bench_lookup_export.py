@@ -25,7 +25,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench._common import imei, summary  # noqa: E402
+from bench._common import imei, parse_with_smoke, summary  # noqa: E402
 from bot.core.crypto import DeviceCipher  # noqa: E402
 from bot.core.db import Database  # noqa: E402
 from bot.core.registry import DeviceRegistry  # noqa: E402
@@ -61,7 +61,7 @@ async def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--rows", type=int, default=1_000_000)
     ap.add_argument("--lookups", type=int, default=5_000)
-    args = ap.parse_args()
+    args = parse_with_smoke(ap, rows=300, lookups=50)
     cipher = DeviceCipher(KEY)
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "big.db"

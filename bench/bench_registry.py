@@ -18,7 +18,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench._common import PG_URL, drop_pg_schema, imei, pg_schema, summary
+from bench._common import PG_URL, drop_pg_schema, imei, parse_with_smoke, pg_schema, summary
 from bot.core.crypto import DeviceCipher
 from bot.core.db import Database
 from bot.core.registry import DeviceRegistry
@@ -68,7 +68,7 @@ async def main() -> None:
     ap.add_argument("--customers", type=int, default=5_000)
     ap.add_argument("--writers", type=int, default=8)
     ap.add_argument("--db", default="sqlite,postgres")
-    args = ap.parse_args()
+    args = parse_with_smoke(ap, registrations=200, customers=50, writers=4)
     n = args.registrations
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)

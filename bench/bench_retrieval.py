@@ -17,7 +17,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench._common import summary
+from bench._common import parse_with_smoke, summary
 from bot.core.knowledge import CONFIDENT, KnowledgeBase, make_entry
 
 SUBJECTS = [
@@ -106,7 +106,7 @@ def main() -> None:
     parser.add_argument("--entries", type=int, default=200)
     parser.add_argument("--queries", type=int, default=5000)
     parser.add_argument("--seed", type=int, default=1)
-    args = parser.parse_args()
+    args = parse_with_smoke(parser, entries=40, queries=100)
     rng = random.Random(args.seed)
 
     start = time.perf_counter()

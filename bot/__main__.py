@@ -4,14 +4,20 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import logging
 import sys
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bot.config import ConfigError, Settings, load_settings
 from bot.core.errors import UserFacingError
 from bot.log import setup_logging
+
+if TYPE_CHECKING:
+    from bot.core.db import Database
+    from bot.core.registry import DeviceRegistry
 
 log = logging.getLogger("bot")
 
@@ -54,15 +60,25 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
-async def _with_services(settings: Settings, body: Callable[..., Awaitable[int]], *, need_key: bool) -> int:
-    from bot.core.services import build_services, resolve_device_key
+@contextlib.asynccontextmanager
+async def _registry(settings: Settings, *, need_key: bool) -> AsyncIterator[tuple[DeviceRegistry, Database]]:
+    """The device registry alone: the devices commands answer no questions, so they need no knowledge files."""
+    from bot.core.crypto import DeviceCipher
+    from bot.core.db import Database
+    from bot.core.registry import DeviceRegistry
+    from bot.core.services import resolve_device_key
 
     key = resolve_device_key(settings) if need_key else "unused-key-for-commands-that-never-decrypt"
-    services = await build_services(settings, device_key=key)
+    db = Database(settings.database_url)
     try:
-        return await body(services)
+        await db.upgrade()
+        registry = DeviceRegistry(db, DeviceCipher(key), serial_pattern=settings.device_serial_pattern)
+        try:
+            yield registry, db
+        finally:
+            await registry.flush()
     finally:
-        await services.close()
+        await db.dispose()
 
 
 async def _cmd_db_upgrade(settings: Settings) -> int:
@@ -79,39 +95,31 @@ async def _cmd_db_upgrade(settings: Settings) -> int:
 
 
 async def _cmd_devices_export(settings: Settings, out: Path) -> int:
-    async def body(services: object) -> int:
-        from bot.core.services import Services
+    from bot.core.staff.audit import AuditLog
 
-        assert isinstance(services, Services)
+    async with _registry(settings, need_key=True) as (registry, db):
         tmp = out.with_name(out.name + ".partial")
         try:
             with tmp.open("w", newline="", encoding="utf-8") as fh:
-                n = await services.registry.export_csv(fh)
+                n = await registry.export_csv(fh)
             tmp.replace(out)
-            await services.audit.record(None, "devices.export", rows=n, path=str(out))
+            await AuditLog(db).record(None, "devices.export", rows=n, path=str(out))
         except OSError as exc:
             tmp.unlink(missing_ok=True)
             raise UserFacingError(f"Cannot write {out} ({exc.strerror}).") from None
         except BaseException:
             tmp.unlink(missing_ok=True)
             raise
-        print(f"Wrote {n} registrations to {out}.")
-        return 0
-
-    return await _with_services(settings, body, need_key=True)
+    print(f"Wrote {n} registrations to {out}.")
+    return 0
 
 
 async def _cmd_devices_count(settings: Settings) -> int:
-    async def body(services: object) -> int:
-        from bot.core.services import Services
-
-        assert isinstance(services, Services)
-        counts = await services.registry.count()
-        for k, v in counts.items():
-            print(f"{k}: {v}")
-        return 0
-
-    return await _with_services(settings, body, need_key=False)
+    async with _registry(settings, need_key=False) as (registry, _db):
+        counts = await registry.count()
+    for k, v in counts.items():
+        print(f"{k}: {v}")
+    return 0
 
 
 async def _cmd_ask(settings: Settings, question: str | None, jsonl: Path | None, out: Path | None) -> int:

@@ -1,18 +1,33 @@
-"""`python -m bot ask`: the bot's answers on the command line, to check the FAQ before going live."""
+"""`python -m bot ask`: the bot's answers on the command line, to check the FAQ before going live.
+
+Read-only: the database is opened so that it refuses every write, no migration runs, the feed is not
+polled, and no answer, cache entry or token count is stored. It reads what the bot has stored (status,
+staff FAQ edits, cached answers); before the bot has run there is nothing to read, and it says so.
+"""
 
 from __future__ import annotations
 
 import json
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
 from bot.config import Settings
-from bot.core.answering import Answer, Question
+from bot.core import models
+from bot.core.answering import Answer, Answerer, NoStatus, Question, StatusProvider
+from bot.core.conversations import ConversationStore
+from bot.core.crypto import DeviceCipher
+from bot.core.db import Database, safe_url, sqlite_path
 from bot.core.errors import UserFacingError
-from bot.core.services import Services, build_services
+from bot.core.llm import LLMClient
+from bot.core.registry import DeviceRegistry
+from bot.core.services import build_answerer, build_llm, load_knowledge
+from bot.core.staff.faq import FaqStore
+from bot.core.status.snapshot import StatusSnapshots, stale_after
 
 CLI_CUSTOMER = 0  # nobody: no devices, no history
+UNLIMITED = 10**9  # a list of questions is not a customer typing too fast
 
 
 def render(answer: Answer) -> str:
@@ -31,21 +46,103 @@ def render(answer: Answer) -> str:
     return text
 
 
-async def _answer(services: Services, question: str) -> Answer:
-    return await services.answerer.answer(
-        Question(customer_id=CLI_CUSTOMER, text=question, channel_id=0, kind="cli"), record=False
-    )
+@dataclass
+class ReadOnlyAnswers:
+    answerer: Answerer
+    db: Database
+    llm: LLMClient | None
+
+    async def close(self) -> None:
+        if self.llm is not None:
+            await self.llm.close()
+        await self.db.dispose()
+
+
+async def _stored(settings: Settings, warn: TextIO) -> Database | None:
+    """The bot's database, opened read-only; None (after saying why) when it holds nothing to read yet."""
+    where = safe_url(settings.database_url)
+    path = sqlite_path(settings.database_url)
+    if path is not None and not path.is_file():
+        print(f"No status is stored yet: there is no database at {where} (the bot creates it when it first "
+              "runs). Answering from the knowledge files only.", file=warn)
+        return None
+    db = Database(settings.database_url, read_only=True)
+    try:
+        current, head = await db.current_revision()
+    except BaseException:
+        await db.dispose()
+        raise
+    if current == head:
+        return db
+    await db.dispose()
+    if current is None:
+        print(f"No status is stored yet: the database at {where} has no tables (the bot creates them when it "
+              "first runs). Answering from the knowledge files only.", file=warn)
+    else:
+        print(f"The database at {where} has schema {current}; this version reads {head}. Run "
+              "`python -m bot db upgrade` to read what it stores. Answering from the knowledge files only.",
+              file=warn)
+    return None
+
+
+async def _empty_stand_in() -> Database:
+    """An empty database in memory, for a bot that has not run yet: no cache, no devices, no status."""
+    db = Database("sqlite+aiosqlite://")
+    async with db.engine.begin() as conn:
+        await conn.run_sync(models.SQLModel.metadata.create_all)
+    return db
+
+
+async def open_read_only(settings: Settings, device_key: str, *, warn: TextIO | None = None) -> ReadOnlyAnswers:
+    """The answerer as the bot builds it, over what the bot has stored, unable to change any of it.
+
+    What is missing (no database yet, no status yet) is said on `warn` (standard error)."""
+    warn = warn or sys.stderr
+    prompts, knowledge = load_knowledge(settings)
+    db = await _stored(settings, warn)
+    stored = db is not None
+    if db is None:
+        db = await _empty_stand_in()
+    llm = build_llm(settings)
+    try:
+        conversations = ConversationStore(db)
+        status: StatusProvider = NoStatus()
+        if stored:
+            await FaqStore(db, knowledge, conversations).load()
+            feed_age = stale_after(settings.status_poll_seconds) if settings.status_feed_url else None
+            status = StatusSnapshots(db, stale_after=feed_age)
+            if await status.snapshot() is None:
+                print("No status is stored yet: the bot stores it when it polls the feed. Answering without it.",
+                      file=warn)
+        answerer = build_answerer(
+            settings,
+            prompts=prompts,
+            knowledge=knowledge,
+            conversations=conversations,
+            registry=DeviceRegistry(db, DeviceCipher(device_key), serial_pattern=settings.device_serial_pattern),
+            status=status,
+            llm=llm,
+            questions_per_minute=UNLIMITED,
+            read_only=True,
+        )
+    except BaseException:
+        if llm is not None:
+            await llm.close()
+        await db.dispose()
+        raise
+    return ReadOnlyAnswers(answerer, db, llm)
+
+
+async def _answer(answers: ReadOnlyAnswers, question: str) -> Answer:
+    return await answers.answerer.answer(Question(customer_id=CLI_CUSTOMER, text=question, channel_id=0, kind="cli"))
 
 
 async def run_ask(settings: Settings, question: str | None, jsonl: Path | None, out: Path | None) -> int:
     key = settings.device_id_key.get_secret_value() if settings.device_id_key else "cli-preview-key-not-for-storage"
-    services = await build_services(settings, device_key=key)
-    # unlimited: a list of questions is not a customer typing too fast
-    services.answerer.limiter.per_minute = 10**9
+    answers = await open_read_only(settings, key)
     try:
-        await services.status.first_fetch_if_empty()
         if question is not None:
-            print(render(await _answer(services, question)))
+            print(render(await _answer(answers, question)))
             return 0
         assert jsonl is not None
         try:
@@ -54,14 +151,14 @@ async def run_ask(settings: Settings, question: str | None, jsonl: Path | None, 
             raise UserFacingError(f"Cannot read {jsonl} ({exc.strerror}).") from None
         with source:
             if out is None:
-                return await _jsonl(services, source, sys.stdout)
+                return await _jsonl(answers, source, sys.stdout)
             with out.open("w", encoding="utf-8") as sink:
-                return await _jsonl(services, source, sink)
+                return await _jsonl(answers, source, sink)
     finally:
-        await services.close()
+        await answers.close()
 
 
-async def _jsonl(services: Services, source: TextIO, sink: TextIO) -> int:
+async def _jsonl(answers: ReadOnlyAnswers, source: TextIO, sink: TextIO) -> int:
     bad = 0
     for number, line in enumerate(source, start=1):
         if not line.strip():
@@ -75,7 +172,7 @@ async def _jsonl(services: Services, source: TextIO, sink: TextIO) -> int:
             print(f"line {number}: expected a JSON object like {{\"q\": \"question\"}}; skipped", file=sys.stderr)
             bad += 1
             continue
-        answer = await _answer(services, q)
+        answer = await _answer(answers, q)
         record = {"q": q, "answer": answer.text, "source": answer.source, "escalated": answer.escalate is not None}
         sink.write(json.dumps(record, ensure_ascii=False) + "\n")
     return 1 if bad else 0

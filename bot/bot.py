@@ -10,9 +10,12 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from discord.ext import commands
 
 from bot.config import Settings
-from bot.core.notifications import OutboxWorker
+from bot.core.outbox.worker import OutboxWorker
 from bot.core.scheduler import build_scheduler
 from bot.core.services import Services
+from bot.exts.components import PERSISTENT_ITEMS
+from bot.exts.delivery import DiscordSender
+from bot.exts.status import subscribe_view
 from bot.pacing import GlobalPacer, pace
 
 log = logging.getLogger(__name__)
@@ -61,28 +64,28 @@ class SupportBot(commands.Bot):
         self.scheduler: AsyncIOScheduler | None = None
 
     async def setup_hook(self) -> None:
-        from bot.exts.privacy import DeleteButton
-        from bot.exts.status import DiscordSender, SubscribeButton
-        from bot.ui.admin_views import ADMIN_ITEMS
-        from bot.ui.views import PERSISTENT_ITEMS
-
         for ext in EXTENSIONS:
             await self.load_extension(ext)
-        self.add_dynamic_items(*PERSISTENT_ITEMS, SubscribeButton, DeleteButton, *ADMIN_ITEMS)
+        self.add_dynamic_items(*PERSISTENT_ITEMS)
         await self.sync_commands()
-        await self.services.status.snapshot()  # warm: the first burst of questions must not queue for it
-        self.outbox = OutboxWorker(self.services.db, DiscordSender(self), dm_per_second=self.settings.dm_per_second)
-        self.services.on_queued(self.outbox.wake)
+        services = self.services
+        await services.status.snapshot()  # warm: the first burst of questions must not queue for it
+        self.outbox = OutboxWorker(
+            services.db,
+            DiscordSender(self, services.dm_channels, subscribe_view=subscribe_view),
+            wakeup=services.wakeup,
+            hook=services.status.delivery_hook,
+            dm_per_second=self.settings.dm_per_second,
+        )
         self.outbox.start()
-        # started inside the running loop; what it triggers is idempotent (see core/status.py)
+        # started inside the running loop; what it triggers is idempotent (see core/scheduler.py)
         self.scheduler = build_scheduler(
-            self.services.status,
+            poll=services.status.poll if services.status.fetcher is not None else None,
+            summary=services.status.summary_tick,
+            reminder=services.status.reminder_tick,
+            broadcast_progress=services.broadcasts.progress_tick,
             poll_seconds=self.settings.status_poll_seconds,
             summary_every=self.settings.status_summary_every,
-        )
-        self.scheduler.add_job(
-            self.services.broadcasts.progress_tick, "interval", seconds=15, id="broadcast-progress",
-            replace_existing=True,
         )
         self.scheduler.start()
 

@@ -40,7 +40,7 @@ def test_ask_jsonl_checks_a_list_of_questions(tmp_path: Path) -> None:
     assert {row["source"] for row in rows} == {"offline"}
 
 
-def test_ask_uses_the_status_feed_once_when_nothing_is_stored(tmp_path: Path) -> None:
+def test_ask_never_polls_or_creates_a_database(tmp_path: Path) -> None:
     feed = tmp_path / "feed.json"
     feed.write_text(json.dumps({
         "version": 1, "generated_at": "2026-11-28T12:00:00Z",
@@ -49,10 +49,12 @@ def test_ask_uses_the_status_feed_once_when_nothing_is_stored(tmp_path: Path) ->
                        "updates": [{"id": "u", "state": "recovering", "body": "Contacts are coming back.",
                                     "published_at": "2026-11-28T11:00:00Z"}]}],
     }), encoding="utf-8")
-    r = run(["when will it be fixed?"], tmp_path, STATUS_FEED_URL=str(feed))
+    r = run(["when will it be fixed?"], tmp_path, STATUS_FEED_URL=str(feed),
+            DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path}/data/bot.db")
     assert r.returncode == 0, r.stderr
-    assert "Status as of 28 Nov 2026, 11:00 UTC" in r.stdout
-    assert "Contacts are coming back." in r.stdout
+    assert "No status is stored yet" in r.stderr and "Traceback" not in r.stderr
+    assert "Contacts are coming back." not in r.stdout and "[Helpful]" in r.stdout
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["feed.json"]
 
 
 def test_ask_bad_input_is_explained(tmp_path: Path) -> None:

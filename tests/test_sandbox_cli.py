@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.sandbox.test_terminal import _read_until
+from tests.sandbox.terminal.pseudo_terminal import read_until
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -41,19 +41,19 @@ def sandbox_chat(cwd: Path) -> Iterator[tuple[subprocess.Popen[bytes], int]]:
 def test_sandbox_chat_in_a_real_terminal_keeps_its_data(tmp_path: Path) -> None:
     buf: list[str] = []
     with sandbox_chat(tmp_path) as (proc, master):
-        _read_until(master, "alex @ #support> ", buf, timeout=60)
+        read_until(master, "alex @ #support> ", buf, timeout=60)
         os.write(master, b"can I take the battery out?\n")
-        _read_until(master, "do not remove the battery", buf)
-        _read_until(master, "[1] Helpful", buf)
+        read_until(master, "do not remove the battery", buf)
+        read_until(master, "[1] Helpful", buf)
         os.write(master, b":click 1\n")
-        _read_until(master, "glad it helped", buf)
+        read_until(master, "glad it helped", buf)
         os.write(master, b"/subscribe\n")
-        _read_until(master, "every status update", buf)
+        read_until(master, "every status update", buf)
         os.write(master, b"/status\n")
-        shown = _read_until(master, "Status as of", buf)
+        shown = read_until(master, "Status as of", buf)
         assert "Wren phones" in shown  # the sample incident's feed is posted and quoted
         os.write(master, b":quit\n")
-        shown = _read_until(master, "Bye!", buf)
+        shown = read_until(master, "Bye!", buf)
         assert proc.wait(timeout=20) == 0
         assert "Traceback" not in shown
     assert (tmp_path / "data" / "sandbox.db").is_file()
@@ -62,10 +62,10 @@ def test_sandbox_chat_in_a_real_terminal_keeps_its_data(tmp_path: Path) -> None:
     # a second start finds the same world and the same data: alex is still subscribed
     buf = []
     with sandbox_chat(tmp_path) as (proc, master):
-        _read_until(master, "alex @ #support> ", buf, timeout=60)
+        read_until(master, "alex @ #support> ", buf, timeout=60)
         os.write(master, b"/subscribe\n")
-        _read_until(master, "already subscribed", buf)
+        read_until(master, "already subscribed", buf)
         os.kill(proc.pid, signal.SIGINT)  # Ctrl-C also exits cleanly
-        shown = _read_until(master, "Stopped.", buf)
+        shown = read_until(master, "Stopped.", buf)
         assert proc.wait(timeout=20) == 130
         assert "Traceback" not in shown

@@ -9,24 +9,22 @@ import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
 from typing import Literal, Protocol
 
 from bot.core.conversations import ConversationStore
-from bot.core.knowledge import Hit, KnowledgeBase, Prompts, format_faq
+from bot.core.intents import detect_distress, detect_prompt_injection, wants_human
+from bot.core.knowledge import Hit, KnowledgeBase
 from bot.core.llm import LLMClient, LLMError
+from bot.core.prompts import Prompts, format_faq
 from bot.core.registry import DeviceRegistry, DeviceView
-from bot.core.safety import (
-    SafetyRules,
-    detect_distress,
-    detect_prompt_injection,
-    looks_like_internal_error,
-    neutralize_mentions,
-    redact_device_ids,
-    split_message,
-    wants_human,
-)
-from bot.core.textsplit import analyze
+from bot.core.status.labels import format_time
+from bot.core.status.snapshot import StatusSnapshot
+from bot.core.text.mentions import neutralize_mentions
+from bot.core.text.output import looks_like_internal_error
+from bot.core.text.rules import SafetyRules
+from bot.core.text.scanner import redact_device_ids
+from bot.core.text.split import split_message
+from bot.core.text.terms import analyze
 
 log = logging.getLogger(__name__)
 
@@ -45,21 +43,6 @@ _STATUS_WORDS = re.compile(
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200f\u2028-\u202e\u2060-\u2064\ufeff]")
 
 
-@dataclass(frozen=True, slots=True)
-class StatusSnapshot:
-    """The current incident status as answers quote it."""
-
-    text: str
-    as_of: datetime
-    version: str
-    stale: bool = False  # the last good fetch of the feed is old
-
-    def line(self) -> str:
-        stamp = format_time(self.as_of)
-        warning = " (this may be out of date: our status feed has not updated recently)" if self.stale else ""
-        return f"Status as of {stamp}{warning}: {self.text}"
-
-
 class StatusProvider(Protocol):
     async def snapshot(self) -> StatusSnapshot | None: ...
 
@@ -67,10 +50,6 @@ class StatusProvider(Protocol):
 class NoStatus:
     async def snapshot(self) -> StatusSnapshot | None:
         return None
-
-
-def format_time(when: datetime) -> str:
-    return when.astimezone(UTC).strftime("%d %b %Y, %H:%M UTC").lstrip("0")
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,6 +117,7 @@ class Answerer:
         daily_token_budget: int = 2_000_000,
         serial_pattern: str | None = None,
         clock: Callable[[], float] = time.monotonic,
+        read_only: bool = False,
     ) -> None:
         self.knowledge = knowledge
         self.prompts = prompts
@@ -150,6 +130,7 @@ class Answerer:
         self.daily_token_budget = daily_token_budget
         self.serial_pattern = serial_pattern
         self.limiter = RateLimiter(questions_per_minute, clock)
+        self.read_only = read_only  # `python -m bot ask`: reads the cache and budget; writes no log, cache or tokens
         self._misses: dict[tuple[int, int], int] = {}  # (customer, place) -> unanswered questions in a row
 
     def _missed_again(self, q: Question, answer: Answer) -> bool:
@@ -173,6 +154,7 @@ class Answerer:
     # -- the pipeline ------------------------------------------------------------------------
 
     async def answer(self, q: Question, *, record: bool = True) -> Answer:
+        record = record and not self.read_only
         text = _CONTROL.sub("", q.text).strip()
         truncated = len(text) > MAX_QUESTION_CHARS
         text = text[:MAX_QUESTION_CHARS]
@@ -280,7 +262,8 @@ class Answerer:
             reply = await self.llm.complete(self._messages(clean, hits, status, history, devices))
         except LLMError:
             return offline
-        await self.conversations.spend(reply.tokens)
+        if not self.read_only:
+            await self.conversations.spend(reply.tokens)
         if reply.handover_reason and not reply.text:
             return replace(offline, escalate="assistant")
         checked = self._check_llm_text(reply.text, clean, status)
@@ -296,7 +279,7 @@ class Answerer:
             escalate="assistant" if reply.handover_reason else None,
             allowed_ids=await self.registry.own_ids(q.customer_id) if devices else [],
         )
-        if not personal and "****" not in answer.text and not reply.handover_reason:
+        if not personal and "****" not in answer.text and not reply.handover_reason and not self.read_only:
             await self.conversations.store_cache(keys, answer.text, faq_keys, self.knowledge.version, q.customer_id)
         return answer
 

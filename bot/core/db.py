@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
+from sqlalchemy.pool import StaticPool
 
 from bot.core.errors import DatabaseUnavailable
 
@@ -36,26 +37,31 @@ def safe_url(url: str) -> str:
     return make_url(url).render_as_string(hide_password=True)
 
 
-def _sqlite_path(url: str) -> Path | None:
+def sqlite_path(url: str) -> Path | None:
+    """The file of a SQLite URL; None for another database or an in-memory one."""
     parsed = make_url(url)
     if not parsed.drivername.startswith("sqlite") or not parsed.database or parsed.database == ":memory:":
         return None
     return Path(parsed.database)
 
 
-def _sqlite_pragmas(busy_ms: int) -> Any:
+def _sqlite_pragmas(busy_ms: int, read_only: bool) -> Any:
     def on_connect(dbapi_conn: Any, _record: Any) -> None:
-        _apply_pragmas(dbapi_conn, busy_ms)
+        _apply_pragmas(dbapi_conn, busy_ms, read_only)
 
     return on_connect
 
 
-def _apply_pragmas(dbapi_conn: Any, busy_ms: int) -> None:
+def _apply_pragmas(dbapi_conn: Any, busy_ms: int, read_only: bool = False) -> None:
     cur = dbapi_conn.cursor()
-    # WAL lets readers run beside the writer; FULL makes every acknowledged commit survive
-    # a power cut, not just a crash of this process.
-    cur.execute("PRAGMA journal_mode=WAL")
-    cur.execute("PRAGMA synchronous=FULL")
+    if read_only:
+        # the journal mode is kept in the file: a reader neither needs nor may change it
+        cur.execute("PRAGMA query_only=ON")
+    else:
+        # WAL lets readers run beside the writer; FULL makes every acknowledged commit survive
+        # a power cut, not just a crash of this process.
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA synchronous=FULL")
     cur.execute(f"PRAGMA busy_timeout={int(busy_ms)}")
     cur.execute("PRAGMA foreign_keys=ON")
     cur.close()
@@ -75,12 +81,19 @@ class Database:
         connect_args: dict[str, Any] | None = None,
         pool_size: int = 10,
         sqlite_busy_ms: int = 10_000,
+        read_only: bool = False,
     ) -> None:
+        """`read_only`: every write is refused by the database itself (SQLite query_only, PostgreSQL
+        read-only transactions), and a missing SQLite folder is not created."""
         self.url = url
-        self.connect_args = dict(connect_args or {})
         self.is_sqlite = url.startswith("sqlite")
-        path = _sqlite_path(url)
-        if path is not None:
+        connect_args = dict(connect_args or {})
+        if read_only and not self.is_sqlite:
+            server = {**connect_args.get("server_settings", {}), "default_transaction_read_only": "on"}
+            connect_args["server_settings"] = server
+        self.connect_args = connect_args
+        path = sqlite_path(url)
+        if path is not None and not read_only:
             try:
                 path.parent.mkdir(parents=True, exist_ok=True)
             except OSError as exc:
@@ -89,7 +102,9 @@ class Database:
                     "Check DATABASE_URL and the folder's permissions."
                 ) from None
         kwargs: dict[str, Any] = {"connect_args": connect_args or {}}
-        if self.is_sqlite:
+        if self.is_sqlite and path is None:
+            kwargs.update(poolclass=StaticPool)  # in memory: the database lives in its one connection
+        elif self.is_sqlite:
             # readers run in parallel under WAL; connections are cheap but opening one is not (a thread and
             # pragmas), so keep enough of them that a burst of questions never churns through new ones
             kwargs.update(pool_size=pool_size * 2, max_overflow=pool_size)
@@ -97,7 +112,7 @@ class Database:
             kwargs.update(pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
         self.engine: AsyncEngine = create_async_engine(url, **kwargs)
         if self.is_sqlite:
-            event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas(sqlite_busy_ms))
+            event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas(sqlite_busy_ms, read_only))
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
         # SQLite has one writer at a time; queueing writers here is fair and fast, whereas letting them
         # collide on the file lock means SQLite's busy handler sleeping for up to tens of milliseconds.

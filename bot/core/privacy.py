@@ -26,7 +26,7 @@ from bot.core.models import (
     Ticket,
     Turn,
 )
-from bot.core.notifications import DmChannels
+from bot.core.outbox.dm_channels import DmChannels
 from bot.core.registry import DeviceRegistry
 
 log = logging.getLogger(__name__)

@@ -4,24 +4,29 @@ from __future__ import annotations
 
 import logging
 import secrets
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from bot.config import ConfigError, Settings
-from bot.core.answering import Answerer
+from bot.core.answering import Answerer, StatusProvider
 from bot.core.conversations import ConversationStore
 from bot.core.crypto import DeviceCipher
 from bot.core.db import Database
+from bot.core.errors import KnowledgeError
 from bot.core.feeds.fetch import FeedFetcher
-from bot.core.handover import HandoverService
-from bot.core.knowledge import KnowledgeBase, KnowledgeError, Prompts, load_prompts
+from bot.core.knowledge import KnowledgeBase
 from bot.core.llm import LLMClient
-from bot.core.notifications import DmChannels
+from bot.core.outbox.dm_channels import DmChannels
+from bot.core.outbox.wakeup import Wakeup
 from bot.core.privacy import PrivacyService
+from bot.core.prompts import Prompts, load_prompts
 from bot.core.registry import DeviceRegistry
-from bot.core.staff import AuditLog, Broadcasts, FaqStore
-from bot.core.status import StatusService
+from bot.core.staff.audit import AuditLog
+from bot.core.staff.broadcasts import Broadcasts
+from bot.core.staff.drafts import StatusDrafts
+from bot.core.staff.faq import FaqStore
+from bot.core.staff.tickets import HandoverService
+from bot.core.status.service import StatusService
 
 log = logging.getLogger(__name__)
 
@@ -76,6 +81,34 @@ def build_llm(settings: Settings) -> LLMClient | None:
     )
 
 
+def build_answerer(
+    settings: Settings,
+    *,
+    prompts: Prompts,
+    knowledge: KnowledgeBase,
+    conversations: ConversationStore,
+    registry: DeviceRegistry,
+    status: StatusProvider,
+    llm: LLMClient | None,
+    questions_per_minute: int | None = None,
+    read_only: bool = False,
+) -> Answerer:
+    return Answerer(
+        knowledge=knowledge,
+        prompts=prompts,
+        conversations=conversations,
+        registry=registry,
+        status=status,
+        llm=llm,
+        company=settings.company_name,
+        handover_fallback=settings.handover_fallback,
+        questions_per_minute=questions_per_minute or settings.questions_per_minute,
+        daily_token_budget=settings.llm_daily_token_budget,
+        serial_pattern=settings.device_serial_pattern,
+        read_only=read_only,
+    )
+
+
 @dataclass
 class Services:
     settings: Settings
@@ -92,13 +125,10 @@ class Services:
     audit: AuditLog
     faq: FaqStore
     broadcasts: Broadcasts
+    drafts: StatusDrafts
     privacy: PrivacyService
     dm_channels: DmChannels
-
-    def on_queued(self, wake: Callable[[], None]) -> None:
-        """Tell the delivery loop when new outbox rows are committed."""
-        self.status.on_queued = wake
-        self.broadcasts.on_queued = wake
+    wakeup: Wakeup  # set by whoever commits outbox rows; the delivery worker waits on it
 
     async def close(self) -> None:
         await self.registry.flush()
@@ -126,6 +156,7 @@ async def build_services(settings: Settings, *, device_key: str, migrate: bool =
     registry = DeviceRegistry(db, cipher, serial_pattern=settings.device_serial_pattern)
     conversations = ConversationStore(db)
     llm = build_llm(settings)
+    wakeup = Wakeup()
     status = StatusService(
         db,
         cipher,
@@ -137,19 +168,11 @@ async def build_services(settings: Settings, *, device_key: str, migrate: bool =
         alert_after=settings.feed_alert_after_failures,
         reminder_minutes=settings.next_update_reminder_minutes,
         serial_pattern=settings.device_serial_pattern,
+        wakeup=wakeup,
     )
-    answerer = Answerer(
-        knowledge=knowledge,
-        prompts=prompts,
-        conversations=conversations,
-        registry=registry,
-        status=status,
-        llm=llm,
-        company=settings.company_name,
-        handover_fallback=settings.handover_fallback,
-        questions_per_minute=settings.questions_per_minute,
-        daily_token_budget=settings.llm_daily_token_budget,
-        serial_pattern=settings.device_serial_pattern,
+    answerer = build_answerer(
+        settings, prompts=prompts, knowledge=knowledge, conversations=conversations, registry=registry,
+        status=status, llm=llm,
     )
     dm_channels = DmChannels(db)
     faq = FaqStore(db, knowledge, conversations)
@@ -168,7 +191,9 @@ async def build_services(settings: Settings, *, device_key: str, migrate: bool =
         status=status,
         audit=AuditLog(db),
         faq=faq,
-        broadcasts=Broadcasts(db, staff_channel_id=settings.staff_channel_id),
+        broadcasts=Broadcasts(db, staff_channel_id=settings.staff_channel_id, on_queued=wakeup.notify),
+        drafts=StatusDrafts(db),
         privacy=PrivacyService(db, cipher, registry, conversations, dm_channels),
         dm_channels=dm_channels,
+        wakeup=wakeup,
     )

@@ -12,7 +12,7 @@ from sqlmodel import col
 
 from bot.core.db import Database
 from bot.core.models import AnswerRecord, Device, Outbox, Ticket, utcnow
-from bot.core.textsplit import analyze
+from bot.core.text.terms import analyze
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,12 +14,12 @@ from discord.ext import commands
 
 from bot.core.answering import Answer, Question
 from bot.core.errors import UserFacingError
-from bot.core.safety import find_device_ids
-from bot.exts.errors import GENERIC
+from bot.core.text.scanner import find_device_ids
+from bot.exts.checks import is_staff
+from bot.exts.feedback import answer_view
 from bot.exts.handover import hand_over
-from bot.ui.admin_views import is_staff
+from bot.ui.errors import GENERIC
 from bot.ui.replies import NO_MENTIONS, followup_parts, reply_interaction, send_parts
-from bot.ui.views import answer_view
 
 if TYPE_CHECKING:
     from bot.bot import SupportBot

@@ -8,12 +8,40 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.exts.checks import bot_of
 from bot.ui.embeds import device_status_text
-from bot.ui.modals import RegisterDeviceModal
+from bot.ui.errors import user_message
 from bot.ui.replies import reply_interaction
 
 if TYPE_CHECKING:
     from bot.bot import SupportBot
+
+
+class RegisterDeviceModal(discord.ui.Modal, title="Register your phone"):
+    """Where the customer types the device ID: never in a public message."""
+
+    device_id: discord.ui.TextInput[RegisterDeviceModal] = discord.ui.TextInput(
+        label="IMEI or MEID (dial *#06# to see it)",
+        placeholder="e.g. 35 209900 176148 1",
+        min_length=1,
+        max_length=100,
+    )
+
+    async def on_submit(self, interaction: discord.Interaction) -> None:
+        # InvalidDeviceId and DatabaseUnavailable carry customer-facing messages: on_error shows them
+        result = await bot_of(interaction).services.registry.register(interaction.user.id, self.device_id.value)
+        device = result.device
+        if result.created:
+            text = (
+                f"Thanks: your {device.kind.upper()} {device.masked} is registered. We'll message you when "
+                "there is news about its data. Use `/subscribe` for every status update too."
+            )
+        else:
+            text = f"Your {device.kind.upper()} {device.masked} was already registered; nothing more to do."
+        await reply_interaction(interaction, text)
+
+    async def on_error(self, interaction: discord.Interaction, error: Exception, /) -> None:  # type: ignore[override]
+        await reply_interaction(interaction, user_message(error))
 
 
 class Devices(commands.GroupCog, group_name="device"):

@@ -1,14 +1,16 @@
-"""Hand-over to staff: a private thread with the customer and the staff role, and `/human`."""
+"""Hand-over to staff: a private thread with the customer and the staff role, `/human`, and its button."""
 
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING
+import re
+from typing import TYPE_CHECKING, Any
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.exts.checks import bot_of
 from bot.ui.replies import reply_interaction
 
 if TYPE_CHECKING:
@@ -53,6 +55,27 @@ def _handover_channel(bot: SupportBot) -> discord.TextChannel:
         if isinstance(channel, discord.TextChannel):
             return channel
     raise LookupError("no support channel is configured or visible to the bot")
+
+
+class HumanButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"human:(?P<reason>[a-z_]{1,16})"):
+    """"Talk to a person": offered under an answer the bot could not give, or one marked not helpful."""
+
+    def __init__(self, reason: str = "asked") -> None:
+        super().__init__(
+            discord.ui.Button(label="Talk to a person", style=discord.ButtonStyle.primary, custom_id=f"human:{reason}")
+        )
+        self.reason = reason
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str]
+    ) -> HumanButton:
+        return cls(match["reason"])
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        text = await hand_over(bot_of(interaction), interaction.user, self.reason)
+        await reply_interaction(interaction, text)
 
 
 class Handover(commands.Cog):

@@ -10,6 +10,8 @@ from bot.sandbox import events as E
 from bot.sandbox import permissions as P
 from bot.sandbox.events import Event, RequestRecord
 from bot.sandbox.gateway import GUILD_MEMBERS, GUILD_PRESENCES, GUILDS
+from bot.sandbox.handle import InteractionHandle, SandboxError
+from bot.sandbox.interaction_data import check_command_allowed, component_data, modal_answers, slash_command_data
 from bot.sandbox.interactions import (
     APPLICATION_COMMAND,
     AUTOCOMPLETE,
@@ -33,82 +35,15 @@ DEFAULT_BOT_PERMISSIONS = (
 )
 
 
-class SandboxError(Exception):
-    """A driver action that a real Discord client would not let a user perform."""
-
-
-class InteractionHandle:
-    """A user's interaction as seen from the outside: what the bot answered, and when."""
-
-    def __init__(self, driver: Driver, record: InteractionRecord) -> None:
-        self._driver = driver
-        self.record = record
-
-    @property
-    def id(self) -> int:
-        return self.record.id
-
-    @property
-    def token(self) -> str:
-        return self.record.token
-
-    @property
-    def responded(self) -> bool:
-        return self.record.responded
-
-    @property
-    def response_type(self) -> int | None:
-        """4 message, 5 deferred, 6 deferred update, 7 update, 8 autocomplete, 9 modal."""
-        return self.record.response_type
-
-    @property
-    def modal(self) -> JSON | None:
-        """``{"custom_id", "title", "components"}`` of the modal the bot opened, if any."""
-        return self.record.modal
-
-    @property
-    def choices(self) -> list[JSON] | None:
-        return self.record.choices
-
-    @property
-    def original_message(self) -> Message | None:
-        mid = self.record.original_message_id
-        return self._driver.server.world.messages.get(mid) if mid is not None else None
-
-    @property
-    def followups(self) -> list[Message]:
-        msgs = self._driver.server.world.messages
-        return [msgs[i] for i in self.record.followup_ids]
-
-    @property
-    def ephemeral(self) -> bool:
-        m = self.original_message
-        return m is not None and m.ephemeral
-
-    async def wait_response(self, timeout: float = 5.0) -> int:
-        """Wait for the initial callback; returns its type."""
-        return await self._driver.server.waiters.wait_for(lambda: self.record.response_type, timeout)
-
-    async def wait_message(self, predicate: Callable[[Message], bool] | None = None, *,
-                           timeout: float = 5.0) -> Message:
-        """Wait for a visible message of this interaction (response, filled-in defer, or followup)."""
-        ev = await self._driver.wait_for_event(
-            E.MESSAGE, lambda e: e.interaction_id == self.id and e.message is not None
-            and (predicate is None or predicate(e.message)), timeout=timeout)
-        assert ev.message is not None
-        return ev.message
-
-    async def wait_modal(self, timeout: float = 5.0) -> JSON:
-        return await self._driver.server.waiters.wait_for(lambda: self.record.modal, timeout)
-
-    def __repr__(self) -> str:
-        return f"<InteractionHandle id={self.id} type={self.record.type} response={self.response_type}>"
-
-
 class Driver:
+    """Acts on the sandbox as the people in it would, and observes what the bot did (events, messages, requests)."""
+
     def __init__(self, server: SandboxServer) -> None:
         self.server = server
         self.world = server.world
+
+    def _handle(self, record: InteractionRecord) -> InteractionHandle:
+        return InteractionHandle(record, self.world, self.server.waiters, self.server.log)
 
     # -- identity ---------------------------------------------------------------------------------------
     @property
@@ -235,88 +170,14 @@ class Driver:
                 return c
         raise SandboxError(f"no synced slash command named {top!r}")
 
-    def _check_command_allowed(self, cmd: Command, user: User, channel: Channel, guild: Guild | None) -> None:
-        if guild is None:
-            contexts = cmd.data.get("contexts")
-            if cmd.data.get("dm_permission") is False or (contexts is not None and 1 not in contexts):
-                raise SandboxError(f"/{cmd.name} is not available in DMs")
-            return
-        perms = self.world.permissions(channel, user.id)
-        if not perms & P.VIEW_CHANNEL or not perms & P.USE_APPLICATION_COMMANDS:
-            raise SandboxError(f"{user.username} cannot use commands in #{channel.name}")
-        need = cmd.default_member_permissions
-        if need is not None and (perms & need) != need and user.id != guild.owner_id:
-            raise SandboxError(f"{user.username} lacks permissions for /{cmd.name}")
-
-    def _option_value(self, opt: JSON, value: Any, resolved: JSON, guild: Guild | None) -> Any:
-        t = opt.get("type")
-        w = self.world
-        if t in (6, 9) and isinstance(value, (User, Member)):
-            uid = value.id if isinstance(value, User) else value.user_id
-            resolved.setdefault("users", {})[str(uid)] = w.users[uid].to_dict()
-            if guild is not None and uid in guild.members:
-                resolved.setdefault("members", {})[str(uid)] = w.member_dict(guild, guild.members[uid], with_user=False)
-            return str(uid)
-        if t in (8, 9) and isinstance(value, Role):
-            resolved.setdefault("roles", {})[str(value.id)] = value.to_dict()
-            return str(value.id)
-        if t == 7 and isinstance(value, Channel):
-            resolved.setdefault("channels", {})[str(value.id)] = w.channel_dict(value) | {
-                "permissions": str(P.ALL)}
-            return str(value.id)
-        if t in (6, 7, 8, 9, 11):
-            raise SandboxError(f"option {opt.get('name')!r} needs a User/Role/Channel object")
-        conv: dict[int, Callable[[Any], Any]] = {3: str, 4: int, 5: bool, 10: float}
-        v = conv[t](value) if isinstance(t, int) and t in conv else value
-        choices = opt.get("choices")
-        if choices and v not in [c.get("value") for c in choices]:
-            raise SandboxError(f"{v!r} is not a choice of option {opt.get('name')!r}")
-        return v
-
-    def _build_options(self, defs: list[JSON], values: Mapping[str, Any], resolved: JSON, guild: Guild | None,
-                       focused: str | None) -> list[JSON]:
-        out: list[JSON] = []
-        by_name = {d["name"]: d for d in defs}
-        for k, v in values.items():
-            d = by_name.get(k)
-            if d is None:
-                raise SandboxError(f"unknown option {k!r}")
-            if k == focused:
-                out.append({"name": k, "type": d["type"], "value": str(v), "focused": True})
-            else:
-                out.append({"name": k, "type": d["type"], "value": self._option_value(d, v, resolved, guild)})
-        for d in defs:
-            if d.get("required") and d["name"] not in values:
-                raise SandboxError(f"missing required option {d['name']!r}")
-        return out
-
     async def _slash(self, user: User, command: str, options: Mapping[str, Any] | None, channel: Channel,
                      itype: int, focused: str | None = None) -> InteractionHandle:
         guild = self.world.guild_of(channel)
         cmd = self.find_command(command, guild)
-        self._check_command_allowed(cmd, user, channel, guild)
-        parts = command.split()
-        resolved: JSON = {}
-        defs: list[JSON] = cmd.data.get("options") or []
-        chain: list[JSON] = []
-        for sub in parts[1:]:
-            d = next((o for o in defs if o.get("name") == sub and o.get("type") in (1, 2)), None)
-            if d is None:
-                raise SandboxError(f"/{cmd.name} has no subcommand {sub!r}")
-            chain.append(d)
-            defs = d.get("options") or []
-        if any(o.get("type") in (1, 2) for o in defs):
-            raise SandboxError(f"/{command} needs a subcommand")
-        leaf = self._build_options(defs, options or {}, resolved, guild, focused)
-        for d in reversed(chain):
-            leaf = [{"name": d["name"], "type": d["type"], "options": leaf}]
-        data: JSON = {"id": str(cmd.id), "name": cmd.name, "type": 1, "options": leaf}
-        if resolved:
-            data["resolved"] = resolved
-        if cmd.guild_id is not None:
-            data["guild_id"] = str(cmd.guild_id)
+        check_command_allowed(self.world, cmd, user, channel, guild)
+        data = slash_command_data(self.world, cmd, command, options, guild, focused)
         rec = await self.server.interactions.create(itype, user, channel, data)
-        return InteractionHandle(self, rec)
+        return self._handle(rec)
 
     async def run_slash(self, user: User, command: str, options: Mapping[str, Any] | None = None, *,
                         channel: Channel) -> InteractionHandle:
@@ -328,23 +189,6 @@ class Driver:
                            channel: Channel) -> InteractionHandle:
         return await self._slash(user, command, options, channel, AUTOCOMPLETE, focused)
 
-    def _find_component(self, message: Message, custom_id: str) -> JSON:
-        found: list[JSON] = []
-
-        def walk(items: list[Any]) -> None:
-            for c in items:
-                if isinstance(c, dict):
-                    if c.get("custom_id") == custom_id:
-                        found.append(c)
-                    walk(c.get("components") or [])
-                    if isinstance(c.get("accessory"), dict):
-                        walk([c["accessory"]])
-
-        walk(message.components)
-        if not found:
-            raise SandboxError(f"message {message.id} has no component {custom_id!r}")
-        return found[0]
-
     async def _component(self, user: User, message: Message, custom_id: str, values: list[str] | None
                          ) -> InteractionHandle:
         if message.deleted:
@@ -353,16 +197,9 @@ class Driver:
         if message.ephemeral and message.interaction_user_id != user.id:
             raise SandboxError("only the interaction's user can see this ephemeral message")
         self._require(channel, user, P.VIEW_CHANNEL, "see messages")
-        comp = self._find_component(message, custom_id)
-        if comp.get("disabled"):
-            raise SandboxError(f"component {custom_id!r} is disabled")
-        data: JSON = {"custom_id": custom_id, "component_type": comp.get("type", 2)}
-        if comp.get("id") is not None:
-            data["id"] = comp["id"]
-        if values is not None:
-            data["values"] = values
+        data = component_data(message, custom_id, values)
         rec = await self.server.interactions.create(MESSAGE_COMPONENT, user, channel, data, message=message)
-        return InteractionHandle(self, rec)
+        return self._handle(rec)
 
     async def click(self, user: User, message: Message, custom_id: str) -> InteractionHandle:
         """Click the button ``custom_id`` on ``message``."""
@@ -382,46 +219,13 @@ class Driver:
             raise SandboxError("only the user who opened the modal can submit it")
         if rec.modal_submitted:
             raise SandboxError("modal already submitted")
-        used: set[str] = set()
-
-        def answer(c: JSON) -> JSON | None:
-            cid = c.get("custom_id")
-            if not isinstance(cid, str):
-                return None
-            out: JSON = {"type": c.get("type"), "custom_id": cid}
-            if c.get("id") is not None:
-                out["id"] = c["id"]
-            v = values.get(cid)
-            if c.get("type") == 4:
-                text = v if isinstance(v, str) else ""
-                if c.get("required", True) and not text:
-                    raise SandboxError(f"text input {cid!r} is required")
-                if len(text) > int(c.get("max_length", 4000)) or (text and len(text) < int(c.get("min_length", 0))):
-                    raise SandboxError(f"text input {cid!r}: length out of bounds")
-                out["value"] = text
-            else:
-                out["values"] = list(v) if isinstance(v, list) else ([] if v is None else [v])
-            used.add(cid)
-            return out
-
-        comps: list[JSON] = []
-        for top in modal.get("components") or []:
-            if top.get("type") == 1:
-                kids = [a for a in (answer(c) for c in top.get("components") or []) if a is not None]
-                comps.append({"type": 1, "components": kids})
-            elif top.get("type") == 18 and isinstance(top.get("component"), dict):
-                a = answer(top["component"])
-                if a is not None:
-                    comps.append({"type": 18, **({"id": top["id"]} if "id" in top else {}), "component": a})
-        unknown = set(values) - used
-        if unknown:
-            raise SandboxError(f"modal has no inputs {sorted(unknown)}")
+        comps = modal_answers(modal, values)
         rec.modal_submitted = True
         channel = self.world.channels[rec.channel_id]
         src = self.world.messages.get(rec.source_message_id) if rec.source_message_id else None
         new = await self.server.interactions.create(
             MODAL_SUBMIT, user, channel, {"custom_id": modal["custom_id"], "components": comps}, message=src)
-        return InteractionHandle(self, new)
+        return self._handle(new)
 
     # -- observation --------------------------------------------------------------------------------------
     def cursor(self) -> int:
@@ -488,7 +292,7 @@ class Driver:
         return {c.name: c for c in store.values()}
 
     def interaction(self, interaction_id: int) -> InteractionHandle:
-        return InteractionHandle(self, self.server.interactions.by_id[interaction_id])
+        return self._handle(self.server.interactions.by_id[interaction_id])
 
     # -- gateway ----------------------------------------------------------------------------------------
     @property

@@ -1,11 +1,6 @@
-"""Discord permission bits and the permission computation Discord performs for a member in a channel."""
+"""Discord permission bits (what each one is called); ``effective_permissions`` computes a member's."""
 
 from __future__ import annotations
-
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from bot.sandbox.state import Channel, Guild
 
 CREATE_INSTANT_INVITE = 1 << 0
 KICK_MEMBERS = 1 << 1
@@ -48,66 +43,3 @@ DEFAULT_EVERYONE = (
     | CREATE_PRIVATE_THREADS
     | SEND_MESSAGES_IN_THREADS
 )
-
-#: Permissions that only make sense when the member can send messages in the channel.
-_SEND_DEPENDENT = MENTION_EVERYONE | SEND_TTS_MESSAGES | ATTACH_FILES | EMBED_LINKS
-
-
-def base_permissions(guild: Guild, user_id: int) -> int:
-    """Guild-level permissions: @everyone plus every role of the member (Discord's algorithm)."""
-    if user_id == guild.owner_id:
-        return ALL
-    member = guild.members.get(user_id)
-    if member is None:
-        return 0
-    perms = guild.roles[guild.id].permissions
-    for role_id in member.role_ids:
-        role = guild.roles.get(role_id)
-        if role is not None:
-            perms |= role.permissions
-    if perms & ADMINISTRATOR:
-        return ALL
-    return perms
-
-
-def channel_permissions(guild: Guild, channel: Channel, user_id: int) -> int:
-    """Permissions of a member in a channel; threads use their parent's overwrites (as on Discord)."""
-    if user_id not in guild.members and user_id != guild.owner_id:
-        return 0
-    perms = base_permissions(guild, user_id)
-    if perms & ADMINISTRATOR or perms == ALL:
-        return ALL
-    target = channel
-    if channel.is_thread and channel.parent_id is not None:
-        parent = guild.channels.get(channel.parent_id)
-        if parent is not None:
-            target = parent
-    member = guild.members.get(user_id)
-    role_ids = set(member.role_ids) if member is not None else set()
-    ow = target.overwrites
-    everyone = ow.get(guild.id)
-    if everyone is not None:
-        perms = (perms & ~everyone.deny) | everyone.allow
-    allow = deny = 0
-    for oid, o in ow.items():
-        if o.type == 0 and oid in role_ids:
-            allow |= o.allow
-            deny |= o.deny
-    perms = (perms & ~deny) | allow
-    mo = ow.get(user_id)
-    if mo is not None and mo.type == 1:
-        perms = (perms & ~mo.deny) | mo.allow
-    if not perms & VIEW_CHANNEL:
-        return 0
-    if channel.is_thread:
-        # In threads SEND_MESSAGES_IN_THREADS governs sending; a private thread is visible only to
-        # its members and to those who can manage threads.
-        if channel.type == 12 and user_id not in channel.thread_members and not perms & MANAGE_THREADS:
-            return 0
-        if not perms & SEND_MESSAGES_IN_THREADS:
-            perms &= ~(SEND_MESSAGES | _SEND_DEPENDENT)
-        else:
-            perms |= SEND_MESSAGES
-    elif not perms & SEND_MESSAGES:
-        perms &= ~_SEND_DEPENDENT
-    return perms

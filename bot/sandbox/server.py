@@ -5,10 +5,10 @@ from __future__ import annotations
 import logging
 import secrets
 from types import TracebackType
-from typing import TYPE_CHECKING
 
 from aiohttp import web
 
+from bot.sandbox.driver import Driver
 from bot.sandbox.events import EventLog
 from bot.sandbox.gateway import Gateway
 from bot.sandbox.interactions import InteractionService
@@ -20,9 +20,6 @@ from bot.sandbox.waiters import Waiters
 from bot.sandbox.world import World
 
 STABLE_IDS_FROM_MS = 1_767_225_600_000  # 2026-01-01: where a world built with stable_ids starts its ids
-
-if TYPE_CHECKING:
-    from bot.sandbox.driver import Driver
 
 log = logging.getLogger(__name__)
 
@@ -62,7 +59,8 @@ class SandboxServer:
         self.interactions = InteractionService(self.world, self.gateway, self.messages, self.log,
                                                response_timeout=interaction_timeout,
                                                token_ttl=interaction_token_ttl)
-        self.rest = RestApi(self)
+        self.rest = RestApi(token=self.token, ratelimiter=self.ratelimiter, world=self.world, log=self.log,
+                            gateway=self.gateway, messages=self.messages, interactions=self.interactions)
         self._runner: web.AppRunner | None = None
         self._driver: Driver | None = None
 
@@ -103,8 +101,6 @@ class SandboxServer:
     @property
     def driver(self) -> Driver:
         if self._driver is None:
-            from bot.sandbox.driver import Driver
-
             self._driver = Driver(self)
         return self._driver
 

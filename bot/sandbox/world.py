@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bot.sandbox import permissions as P
+from bot.sandbox.effective_permissions import channel_permissions
 from bot.sandbox.state import (
     DM,
     GUILD_TEXT,
@@ -150,7 +151,7 @@ class World:
                 return (P.VIEW_CHANNEL | P.SEND_MESSAGES | P.READ_MESSAGE_HISTORY | P.EMBED_LINKS
                         | P.ATTACH_FILES | P.ADD_REACTIONS | P.MENTION_EVERYONE)
             return 0
-        return P.channel_permissions(guild, channel, user_id)
+        return channel_permissions(guild, channel, user_id)
 
     def bot_can_see(self, channel: Channel) -> bool:
         return bool(self.permissions(channel, self.bot_user.id) & P.VIEW_CHANNEL)

@@ -6,13 +6,15 @@ from pathlib import Path
 
 import pytest
 
-from bot.core.answering import Answerer, NoStatus, Question, StatusSnapshot
+from bot.core.answering import Answerer, NoStatus, Question
 from bot.core.conversations import ConversationStore
 from bot.core.crypto import DeviceCipher
 from bot.core.db import Database
-from bot.core.knowledge import KnowledgeBase, load_prompts
+from bot.core.knowledge import KnowledgeBase
 from bot.core.llm import LLMClient
+from bot.core.prompts import load_prompts
 from bot.core.registry import DeviceRegistry
+from bot.core.status.snapshot import StatusSnapshot
 from tests.conftest import TEST_KEY
 from tests.fakes.openai_server import FakeOpenAI, Scripted
 
@@ -271,6 +273,24 @@ async def test_identical_questions_reuse_the_answer_until_the_faq_changes(
     answerer.knowledge.add("Is there a workaround?", "No workaround is known yet.", ["workaround"])
     third = await answerer.answer(q("is my data lost?", customer=3))
     assert third.source == "llm"
+    assert len(fake_llm.requests) == 2
+
+
+async def test_rephrasings_of_one_faq_question_share_one_llm_answer(db: Database, fake_llm: FakeOpenAI) -> None:
+    answerer = make_answerer(db, llm=llm_for(fake_llm), status=FixedStatus())
+    asked, rephrased = "Is my data lost?", "are my contacts lost forever?"
+    # two phrasings, not one spelled twice: only the FAQ entry they both clearly match can join them
+    assert answerer.knowledge.key_terms(asked) != answerer.knowledge.key_terms(rephrased)
+    fake_llm.default = Scripted(text="Not necessarily: the data is probably still on your phone.")
+    first = await answerer.answer(q(asked))
+    second = await answerer.answer(q(rephrased, customer=2))
+    assert (first.source, second.source) == ("llm", "cache")
+    assert second.text == first.text
+    assert len(fake_llm.requests) == 1
+    # a question for another entry gets its own answer
+    fake_llm.queue(Scripted(text="Please leave your phone as it is."))
+    other = await answerer.answer(q("can I wipe the phone and start over", customer=3))
+    assert other.source == "llm" and "leave your phone" in other.text
     assert len(fake_llm.requests) == 2
 
 

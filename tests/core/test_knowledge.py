@@ -1,22 +1,13 @@
+"""The FAQ: entries, the faq.md parser, and the knowledge base's run-time edits."""
+
 from __future__ import annotations
 
 from pathlib import Path
 
 import pytest
 
-from bot.core.knowledge import (
-    CONFIDENT,
-    FaqEntry,
-    KnowledgeBase,
-    KnowledgeError,
-    load_faq,
-    make_entry,
-    parse_faq,
-    slugify,
-)
-from bot.core.textsplit import FuzzyLexicon, analyze, edit_distance, stem
-
-PROMPTS = Path(__file__).resolve().parents[2] / "prompts"
+from bot.core.errors import KnowledgeError
+from bot.core.knowledge import FaqEntry, KnowledgeBase, load_faq, make_entry, parse_faq, slugify
 
 SMALL_FAQ = """# Title, ignored
 Some intro text, also ignored.
@@ -37,17 +28,6 @@ Dial *#06#.
 ## not a heading inside a code block
 ```
 """
-
-
-@pytest.fixture(scope="module")
-def kb() -> KnowledgeBase:
-    return KnowledgeBase.from_files(PROMPTS / "faq.md")
-
-
-def top(kb: KnowledgeBase, query: str) -> tuple[str, float]:
-    hits = kb.search(query)
-    assert hits, query
-    return hits[0].entry.key, hits[0].confidence
 
 
 # ----------------------------------------------------------------------------- parsing
@@ -115,107 +95,14 @@ def test_missing_file(tmp_path: Path) -> None:
         load_faq(tmp_path / "nope.md")
 
 
-# ----------------------------------------------------------------------------- analysis
-
-
-def test_analysis() -> None:
-    assert stem("batteries") == stem("battery")
-    assert stem("restored") == stem("restore") == stem("restoring")
-    assert stem("syncing") == "sync"
-    assert stem("news") == "news"
-    assert analyze("What's in my Address-Book?") == ["contact"]
-    assert analyze("PICTURES, pics & Photos!!") == ["photo", "photo", "photo"]
-    assert analyze("Should I do a factory reset on my handset") == ["reset", "phon"]
-    assert analyze("the and of is") == []
-
-
-def test_edit_distance_and_fuzzy() -> None:
-    assert edit_distance("contcts", "contacts") == 1
-    assert edit_distance("calender", "calendar") == 1
-    assert edit_distance("baterry", "battery") == 2
-    assert edit_distance("ab", "ba") == 1
-    assert edit_distance("kitten", "sitting", limit=5) == 3
-    assert edit_distance("abc", "abcdefgh") == 3  # limit + 1
-    lex = FuzzyLexicon(["contact", "calendar", "battery", "photo"])
-    assert lex.correct("contct") == ("contact", 0.85)
-    assert lex.correct("baterry") == ("battery", 0.7)
-    assert lex.correct("xhoto") is None  # short words must keep their first letter
-    assert lex.correct("zzzzzz") is None
-
-
-# ----------------------------------------------------------------------------- retrieval
-
-
-@pytest.mark.parametrize(
-    ("query", "key"),
-    [
-        ("Is my data lost?", "is-my-data-lost"),
-        ("are all my pics gone forever", "is-my-data-lost"),
-        ("my contcts vanished!!", "is-my-data-lost"),
-        ("my calender appointments disappeared", "my-calendar-or-appointments-are-missing-what-do-i-do"),
-        ("can i pull the baterry out", "can-i-take-the-battery-out-or-turn-my-phone-off"),
-        ("Should I factory reset my sidekick?", "should-i-reset-or-restore-my-phone"),
-        ("is it ok to wipe the handset", "should-i-reset-or-restore-my-phone"),
-        ("how long until it's working again", "when-will-it-be-fixed"),
-        ("ETA for a fix?", "when-will-it-be-fixed"),
-        ("where do I find my device id", "how-do-i-find-my-phone-s-imei"),
-        ("will I get a refund", "will-i-get-compensation"),
-        ("I want to speak to a real person", "can-i-talk-to-a-person"),
-        ("my phone is nearly dead, what now", "what-if-my-battery-runs-low"),
-        ("I bought a replacement phone", "i-replaced-my-phone-or-got-a-new-one-what-now"),
-        ("can I copy my photos to my PC", "can-i-back-up-my-phone-now"),
-        ("WHAT HAPPENED", "what-happened"),
-    ],
-)
-def test_paraphrases_are_confident(kb: KnowledgeBase, query: str, key: str) -> None:
-    found, confidence = top(kb, query)
-    assert found == key
-    assert confidence >= CONFIDENT
-
-
-@pytest.mark.parametrize(
-    "query",
-    [
-        "what's the capital of France",
-        "asdfgh",
-        "🙂🙂🙂",
-        "",
-        "   ",
-        "how do I bake bread",
-        "who won the football game last night",
-        "what is the best phone to buy",
-        "hi",
-        "thanks!",
-        "!!!???",
-    ],
-)
-def test_unrelated_is_not_confident(kb: KnowledgeBase, query: str) -> None:
-    assert all(h.confidence < CONFIDENT for h in kb.search(query))
-    assert all(not h.confident for h in kb.search(query))
-
-
-def test_search_shape(kb: KnowledgeBase) -> None:
-    hits = kb.search("battery", k=5)
-    assert 1 < len(hits) <= 5
-    assert all(0.0 <= h.confidence <= 1.0 for h in hits)
-    assert len({h.entry.key for h in hits}) == len(hits)
-    assert kb.search("battery", k=0) == []
-    assert kb.search("battery", k=1)[0].entry.key == hits[0].entry.key
-    assert KnowledgeBase().search("battery") == []
-
-
-def test_long_query_is_fine(kb: KnowledgeBase) -> None:
-    hits = kb.search("battery " * 5000)
-    assert hits[0].entry.key in {"what-if-my-battery-runs-low", "can-i-take-the-battery-out-or-turn-my-phone-off"}
-
-
 # ----------------------------------------------------------------------------- runtime edits
 
 
 def test_staff_entries_and_version() -> None:
     kb = KnowledgeBase(parse_faq(SMALL_FAQ))
     v0 = kb.version
-    assert kb.search("how do I recharge my stylus pen") == [] or not kb.search("stylus pen")[0].confident
+    assert kb.search("how do I recharge my stylus pen") == []
+    assert kb.search("stylus pen") == []
 
     added = kb.add("Where is my stylus pen?", "In the slot at the bottom of the phone.", ["stylus", "pen"])
     assert added.source == "staff" and added.key == "where-is-my-stylus-pen"

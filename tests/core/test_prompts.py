@@ -7,16 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from bot.core.knowledge import (
-    SYSTEM_PLACEHOLDERS,
-    KnowledgeBase,
-    KnowledgeError,
-    Prompts,
-    format_faq,
-    load_prompts,
-    parse_system_template,
-)
-from bot.core.safety import find_device_ids, looks_like_internal_error
+from bot.core.errors import KnowledgeError
+from bot.core.knowledge import KnowledgeBase
+from bot.core.prompts import SYSTEM_PLACEHOLDERS, Prompts, format_faq, load_prompts, parse_system_template
+from bot.core.text.output import looks_like_internal_error
+from bot.core.text.scanner import find_device_ids
 
 PROMPTS = Path(__file__).resolve().parents[2] / "prompts"
 

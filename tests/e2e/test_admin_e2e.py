@@ -9,9 +9,8 @@ from typing import Any
 
 from bot.sandbox import Message
 from bot.sandbox import permissions as P
-from tests.core.test_staff_and_privacy import every_row_naming, png_size
 from tests.e2e.conftest import StartBot, World, eventually
-from tests.e2e.test_answers_e2e import buttons
+from tests.helpers import buttons, every_row_naming, png_size
 from tests.sandbox.conftest import BotRunner
 
 IMEI = "490154203237518"

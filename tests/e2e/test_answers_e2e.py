@@ -2,23 +2,14 @@
 
 from __future__ import annotations
 
-from bot.sandbox import Message
 from bot.sandbox import permissions as P
 from tests.e2e.conftest import StartBot, World
 from tests.fakes.openai_server import FakeOpenAI, Scripted
+from tests.helpers import buttons
+from tests.sandbox.conftest import BotRunner
 
 IMEI = "490154203237518"
 OTHER_IMEI = "356938035643809"
-
-
-def buttons(message: Message) -> dict[str, str]:
-    """label -> custom_id of every button on a message."""
-    out = {}
-    for row in message.components:
-        for c in row.get("components", []):
-            if c.get("type") == 2 and "custom_id" in c:
-                out[c["label"]] = c["custom_id"]
-    return out
 
 
 async def test_login_and_command_sync(world: World, start_bot: StartBot) -> None:
@@ -223,6 +214,35 @@ async def test_a_burst_of_questions_is_answered_within_discords_rate_limits(
     assert d.rate_limit_hits["global"] == 0
 
 
+async def dm_burst(world: World, runner: BotRunner, customers: int) -> None:
+    d = world.driver
+    users = [d.create_user(f"dm-customer{i}") for i in range(customers)]
+    for u in users:
+        await d.add_member(world.guild, u)
+    for u in users:
+        await d.user_says(u, "dm", "is my data lost?")
+    await runner.wait(
+        d.sleep_until(lambda: all(d.bot_messages(d.dm_channel(u)) for u in users), timeout=30), timeout=35
+    )
+    assert all(len(d.bot_messages(d.dm_channel(u))) == 1 for u in users)
+
+
+async def test_a_burst_of_dm_answers_never_meets_discords_global_limit(world: World, start_bot: StartBot) -> None:
+    # 20 answers to 20 DM channels: no route waits for another, only the bot's pacing keeps them under the limit
+    world.server.ratelimiter.global_limit = 5
+    runner = await start_bot(discord_global_rate_limit=5, questions_per_minute=100)
+    await dm_burst(world, runner, 20)
+    assert world.driver.rate_limit_hits["global"] == 0
+
+
+async def test_without_pacing_the_same_burst_meets_the_global_limit(world: World, start_bot: StartBot) -> None:
+    # the control: the sandbox enforces the limit, so the test above could see a 429
+    world.server.ratelimiter.global_limit = 5
+    runner = await start_bot(discord_global_rate_limit=0, questions_per_minute=100)
+    await dm_burst(world, runner, 20)
+    assert world.driver.rate_limit_hits["global"] > 0
+
+
 async def test_the_bot_resumes_after_a_gateway_reconnect(world: World, start_bot: StartBot) -> None:
     runner = await start_bot()
     d = world.driver
@@ -233,27 +253,51 @@ async def test_the_bot_resumes_after_a_gateway_reconnect(world: World, start_bot
     assert d.identify_count == 1  # resumed, not re-identified
 
 
-async def test_the_bot_stays_quiet_in_hand_over_threads_and_when_staff_speak(world: World, start_bot: StartBot) -> None:
+async def test_the_bot_stays_quiet_in_hand_over_threads(world: World, start_bot: StartBot) -> None:
     runner = await start_bot()
     d = world.driver
     said = await d.user_says(world.alice, world.support, "is my data lost?")
     created = await runner.wait(d.wait_for_event("thread_create", after=said))
     thread = d.server.world.channels[created.data["channel_id"]]
     await runner.wait(d.wait_for_message(lambda m: m.channel_id == thread.id, after=said))
-    await d.user_says(world.jordan, thread, "Hi Alice, I'm Jordan from support; I can help.")
     handle = await d.run_slash(world.alice, "human", channel=world.support)
     note = await runner.wait(handle.wait_message())
+    assert "private conversation" in note.content
     private = await runner.wait(d.wait_for_event("thread_create", lambda e: e.data["private"], after=said))
     private_thread = d.server.world.channels[private.data["channel_id"]]
+    await runner.wait(d.wait_for_message(lambda m: m.channel_id == private_thread.id and "ticket" in m.content))
     before = len(d.bot_messages())
     await d.user_says(world.alice, private_thread, "thanks, here are more details")
-    # a question in a public support thread is still answered, and nothing was said in the others
+    # a question in a public support thread is still answered, and nothing was said in the other
     follow = await d.user_says(world.alice, thread, "what if my battery runs low?")
-    await runner.wait(d.wait_for_message(lambda m: m.channel_id == thread.id, after=follow))
+    reply = await runner.wait(d.wait_for_message(lambda m: m.channel_id == thread.id, after=follow))
+    assert "charge" in reply.content.lower()
     assert len(d.bot_messages()) == before + 1
-    assert "private conversation" in note.content
-    replies_to_staff = [m for m in d.bot_messages(thread) if "Jordan" in m.content]
-    assert replies_to_staff == []
+
+
+async def test_the_bot_stays_quiet_when_staff_speak_in_a_customers_thread(world: World, start_bot: StartBot) -> None:
+    runner = await start_bot()
+    d = world.driver
+    said = await d.user_says(world.alice, world.support, "is my data lost?")
+    created = await runner.wait(d.wait_for_event("thread_create", after=said))
+    thread = d.server.world.channels[created.data["channel_id"]]
+    await runner.wait(d.wait_for_message(lambda m: m.channel_id == thread.id, after=said))
+
+    # the control: these words from the customer, in this very thread, are answered
+    asked = await d.user_says(world.alice, thread, "What happened?")
+    answer = await runner.wait(d.wait_for_message(lambda m: m.channel_id == thread.id, after=asked))
+    assert "Larkspur Cloud servers" in answer.content
+
+    staff_said = await d.user_says(world.jordan, thread, "What happened?")
+    # two more questions from the customer: a reply to staff would have come before their answers
+    said = await d.user_says(world.alice, thread, "what if my battery runs low?")
+    await runner.wait(d.wait_for_message(lambda m: m.channel_id == thread.id and "charge" in m.content, after=said))
+    said = await d.user_says(world.alice, thread, "how do I find my phone's IMEI?")
+    await runner.wait(d.wait_for_message(lambda m: m.channel_id == thread.id and "*#06#" in m.content, after=said))
+
+    after_staff = [m for m in d.bot_messages(thread) if d.server.log.seq_of(m.id) > d.server.log.seq_of(staff_said.id)]
+    assert len(after_staff) == 2  # exactly the customer's two answers, nothing for staff
+    assert ["charge" in after_staff[0].content, "*#06#" in after_staff[1].content] == [True, True]
 
 
 async def test_a_broken_database_gets_an_apology_not_silence(world: World, start_bot: StartBot) -> None:

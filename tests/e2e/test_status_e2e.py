@@ -8,11 +8,10 @@ from typing import Any
 from sqlalchemy import select
 
 from bot.core.models import Outbox
-from bot.sandbox import Message
-from tests.core.test_status import recovery_feed, upd
+from bot.sandbox import Channel, Message, User
 from tests.e2e.conftest import StartBot, World, eventually
-from tests.e2e.test_answers_e2e import buttons
 from tests.fakes.feed_server import FeedResponse, FeedServer
+from tests.helpers import buttons, recovery_feed, upd
 
 IMEI = "490154203237518"
 
@@ -176,8 +175,8 @@ async def test_staff_hear_once_when_the_feed_breaks_and_once_when_it_recovers(
     await services.status.poll()
     await services.status.poll()
     back = await runner.wait(d.wait_for_message(lambda m: "working again" in m.content, channel=world.staff))
-    assert back is not None
-    assert len(d.bot_messages(world.staff)) == 2
+    assert back.pings.empty
+    assert [m.id for m in d.bot_messages(world.staff)] == [alert.id, back.id]  # nothing else, in that order
     assert not [m for m in d.bot_messages(world.status) if "Bad gateway" in str(m.embeds)]
 
 
@@ -192,3 +191,49 @@ async def test_status_command_and_answers_quote_the_time(world: World, start_bot
     dm = await d.user_says(world.alice, "dm", "when will it be fixed?")
     reply = await runner.wait(d.wait_for_message(after=dm))
     assert "Status as of 28 Nov 2026, 09:00 UTC" in reply.content
+
+
+async def test_each_later_notice_costs_one_request_even_after_a_restart(
+    world: World, start_bot: StartBot, feed: FeedServer
+) -> None:
+    d = world.driver
+    alice_dm, bob_dm = d.dm_channel(world.alice), d.dm_channel(world.bob)
+    history = [upd("a", 8, "Investigating.")]
+    feed.serve(recovery_feed(history))
+    runner = await start_bot(**feed_settings(feed))
+    await runner.wait(d.wait_for_message(channel=world.status))
+    for user in (world.alice, world.bob):
+        sub = await d.run_slash(user, "subscribe", channel=world.support)
+        await runner.wait(sub.wait_message())
+    asked = await d.user_says(world.bob, "dm", "is my data lost?")  # bob has written to the bot before
+    await runner.wait(d.wait_for_message(channel=bob_dm, after=asked))
+
+    def opened(user: User) -> int:
+        return len([r for r in d.requests("POST", "/users/@me/channels") if int(r.json["recipient_id"]) == user.id])
+
+    def sent_to(channel: Channel) -> int:
+        posts = d.requests("POST", "/channels/{channel_id}/messages")
+        return len([r for r in posts if r.path == f"/channels/{channel.id}/messages"])
+
+    async def notice(n: int) -> None:
+        history.append(upd(f"u{n}", 9 + n, f"Update {n}."))
+        feed.serve(recovery_feed(history))
+        cursor = d.cursor()
+        await runner.bot.services.status.poll()  # type: ignore[attr-defined]
+        for channel in (alice_dm, bob_dm):
+            shown = d.wait_for_message(lambda m: "Update" in m.embeds[0]["description"], channel=channel, after=cursor)
+            await runner.wait(shown)
+
+    before = {"alice": sent_to(alice_dm), "bob": sent_to(bob_dm)}
+    await notice(1)
+    assert (opened(world.alice), opened(world.bob)) == (1, 0)  # bob's channel is known from his own DM
+    await notice(2)
+    assert (opened(world.alice), opened(world.bob)) == (1, 0)
+
+    await runner.close()
+    await runner.bot.services.close()  # type: ignore[attr-defined]
+    runner = await start_bot(**feed_settings(feed))  # a new process on the same database
+    await notice(3)
+    assert (opened(world.alice), opened(world.bob)) == (1, 0)
+    # and each notice was one message request: none failed and had to be retried
+    assert (sent_to(alice_dm) - before["alice"], sent_to(bob_dm) - before["bob"]) == (3, 3)

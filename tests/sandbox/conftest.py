@@ -15,6 +15,7 @@ from discord.ext import commands
 
 from bot.sandbox import Channel, Driver, Guild, Role, SandboxServer, User
 from bot.sandbox import permissions as P
+from bot.sandbox.demo import DemoWorld, build_demo_world
 
 T = TypeVar("T")
 
@@ -35,6 +36,12 @@ class World:
 async def server() -> AsyncIterator[SandboxServer]:
     async with SandboxServer(rate_limit_scale=0.05) as srv:
         yield srv
+
+
+@pytest.fixture
+async def demo(server: SandboxServer) -> DemoWorld:
+    """The demo world `python -m bot sandbox` starts with."""
+    return await build_demo_world(server.driver)
 
 
 @pytest.fixture

@@ -4,7 +4,7 @@ Pure code: no network, no Discord, no database. Use `parse_feed(body, fmt="auto"
 """
 
 from bot.core.feeds.detect import detect_format, parse_feed
-from bot.core.feeds.types import (
+from bot.core.feeds.models import (
     MAX_BODY_BYTES,
     DataProgress,
     DeviceState,
@@ -13,8 +13,8 @@ from bot.core.feeds.types import (
     FeedSnapshot,
     FeedUpdate,
     PageStatus,
-    content_hash,
 )
+from bot.core.feeds.text import content_hash
 
 __all__ = [
     "MAX_BODY_BYTES",

@@ -6,10 +6,11 @@ import json
 import re
 from datetime import datetime
 
+from bot.core.feeds.models import FORMATS, MAX_BODY_BYTES, FeedError, FeedSnapshot, gc_paused
 from bot.core.feeds.recovery import looks_like_recovery, parse_recovery
 from bot.core.feeds.statuspage import looks_like_statuspage, parse_statuspage
 from bot.core.feeds.syndication import parse_syndication
-from bot.core.feeds.types import FORMATS, MAX_BODY_BYTES, Clock, FeedError, FeedSnapshot, gc_paused
+from bot.core.feeds.time import Clock
 
 _WHITESPACE = b" \t\r\n\x0c"
 _BOM = b"\xef\xbb\xbf"

@@ -10,7 +10,7 @@ from urllib.parse import urlencode, urlsplit, urlunsplit
 
 import httpx
 
-from bot.core.feeds.types import MAX_BODY_BYTES, FeedError
+from bot.core.feeds.models import MAX_BODY_BYTES, FeedError
 
 log = logging.getLogger(__name__)
 

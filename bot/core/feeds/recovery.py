@@ -13,10 +13,9 @@ from typing import Annotated, Any, Literal, cast
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
-from bot.core.feeds.types import (
+from bot.core.feeds.models import (
     DATA_STATES,
     DEVICE_STATES,
-    Clock,
     DataProgress,
     DataState,
     DeviceRecoveryState,
@@ -25,13 +24,11 @@ from bot.core.feeds.types import (
     FeedIncident,
     FeedSnapshot,
     FeedUpdate,
-    clean_text,
     gc_paused,
-    make_update,
-    parse_timestamp,
-    plain_to_text,
     validation_message,
 )
+from bot.core.feeds.text import clean_text, make_update, plain_to_text
+from bot.core.feeds.time import Clock, parse_timestamp
 
 ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$"
 DATA_KEY_PATTERN = r"^[a-z][a-z0-9_]{0,31}$"

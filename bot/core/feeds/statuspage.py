@@ -13,24 +13,21 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from bot.core.feeds.types import (
+from bot.core.feeds.models import (
     CLOSED_STATES,
-    Clock,
     FeedError,
     FeedIncident,
     FeedSnapshot,
     FeedUpdate,
     IncidentKind,
     PageStatus,
-    make_update,
-    next_update_from_text,
     norm_impact,
     norm_state,
-    parse_timestamp,
-    plain_to_text,
-    progress_from_text,
     validation_message,
 )
+from bot.core.feeds.prose import next_update_from_text, progress_from_text
+from bot.core.feeds.text import make_update, plain_to_text
+from bot.core.feeds.time import Clock, parse_timestamp
 
 _DOCUMENT_KEYS = ("incidents", "scheduled_maintenances", "status", "components", "incident")
 

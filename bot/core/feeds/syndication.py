@@ -25,24 +25,20 @@ from typing import Any
 
 import feedparser
 
-from bot.core.feeds.types import (
+from bot.core.feeds.models import (
     CLOSED_STATES,
     MAINTENANCE_STATES,
-    Clock,
     FeedError,
     FeedFormat,
     FeedIncident,
     FeedSnapshot,
     FeedUpdate,
     UpdateState,
-    clean_text,
-    html_to_text,
-    make_update,
-    next_update_from_text,
     norm_state,
-    progress_from_text,
-    tz_offset,
 )
+from bot.core.feeds.prose import next_update_from_text, progress_from_text
+from bot.core.feeds.text import clean_text, html_to_text, make_update
+from bot.core.feeds.time import Clock, tz_offset
 
 _STAMPED = re.compile(
     r"(?:<p>\s*)?<small>(?P<stamp>.*?)</small>\s*(?:<br\s*/?>\s*)*<strong>(?P<label>[^<]{1,40})</strong>\s*[-–—:]?\s*",

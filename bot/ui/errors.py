@@ -1,0 +1,29 @@
+"""What a customer is told when something fails: a domain error's own message, else a plain apology."""
+
+from __future__ import annotations
+
+import logging
+
+from discord import app_commands
+
+from bot.core.devices import InvalidDeviceId
+from bot.core.errors import UserFacingError
+
+log = logging.getLogger(__name__)
+
+GENERIC = "Sorry, something went wrong on our side. Nothing you sent was lost; please try again in a moment."
+
+
+def user_message(error: BaseException) -> str:
+    """The text for the person whose command, form or button failed; never internals or a traceback."""
+    original = getattr(error, "original", None) or getattr(error, "__cause__", None) or error
+    if isinstance(original, InvalidDeviceId | UserFacingError):
+        return str(original)
+    if isinstance(error, app_commands.NoPrivateMessage):
+        return "This command works in the server, not in direct messages."
+    if isinstance(error, app_commands.CommandOnCooldown):  # a CheckFailure too: before the general case
+        return f"Please wait {error.retry_after:.0f} seconds before trying again."
+    if isinstance(error, app_commands.CheckFailure):
+        return "You can't use this command here."
+    log.error("command failed", exc_info=original)
+    return GENERIC

@@ -26,10 +26,11 @@ from bench.eval import EvalSet, Item, all_sets, load_set  # noqa: E402
 from bench.eval.judge import Tally, judge  # noqa: E402
 from bot.core.compose import Progress, StatusFacts  # noqa: E402
 from bot.core.feeds.detect import parse_feed  # noqa: E402
-from bot.core.feeds.types import FeedSnapshot  # noqa: E402
-from bot.core.knowledge import KnowledgeBase, load_prompts  # noqa: E402
-from bot.core.safety import DEVICE_ID_REMOVED, redact_device_ids  # noqa: E402
+from bot.core.feeds.models import FeedSnapshot  # noqa: E402
+from bot.core.knowledge import KnowledgeBase  # noqa: E402
+from bot.core.prompts import load_prompts  # noqa: E402
 from bot.core.semantic import Embedder, HybridRetriever, load_embedder  # noqa: E402
+from bot.core.text.scanner import DEVICE_ID_REMOVED, redact_device_ids  # noqa: E402
 from bot.core.understanding import Understanding, intents_for  # noqa: E402
 
 COMPANY = {"larkspur": "Larkspur Cloud", "quillpad": "Inkwell Sync", "hearthlink": "Hearthlink Cloud"}

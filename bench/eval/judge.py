@@ -7,7 +7,8 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from bench.eval import Item, Label
-from bot.core.safety import SafetyRules, find_device_ids
+from bot.core.text.rules import SafetyRules
+from bot.core.text.scanner import find_device_ids
 
 CRISIS_MARKERS = ("988", "116 123", "emergency number")
 

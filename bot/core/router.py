@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-from bot.core import textsplit as ta
+from bot.core.text import terms as ta
 
 Intent = Literal[
     "status",  # progress, ETA or the latest update, overall or per data type

@@ -10,12 +10,12 @@ import logging
 from collections.abc import Sequence
 from pathlib import Path
 
-from bot.core import textsplit as ta
 from bot.core.compose import DeviceFacts, Draft, StatusFacts, compose
 from bot.core.contradict import contradictions, overall_contradiction
 from bot.core.knowledge import FaqEntry, KnowledgeBase
 from bot.core.router import IntentPhrases, Route, Router, load_intents
 from bot.core.semantic import Embedder, HybridRetriever
+from bot.core.text import terms as ta
 
 log = logging.getLogger(__name__)
 

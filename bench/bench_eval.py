@@ -13,100 +13,92 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import logging
 import sys
-from dataclasses import dataclass
+import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.eval import EvalSet, Item, all_sets, load_set  # noqa: E402
+from bench.eval.fake_llm import GroundedFake  # noqa: E402
 from bench.eval.judge import Tally, judge  # noqa: E402
-from bot.core.compose import Progress, StatusFacts  # noqa: E402
+from bot.core.answering import Answer, Answerer, Question  # noqa: E402
+from bot.core.conversations import ConversationStore  # noqa: E402
+from bot.core.crypto import DeviceCipher  # noqa: E402
+from bot.core.db import Database  # noqa: E402
 from bot.core.feeds.detect import parse_feed  # noqa: E402
 from bot.core.feeds.models import FeedSnapshot  # noqa: E402
 from bot.core.knowledge import KnowledgeBase  # noqa: E402
+from bot.core.llm import LLMClient  # noqa: E402
 from bot.core.prompts import load_prompts  # noqa: E402
+from bot.core.registry import DeviceRegistry  # noqa: E402
 from bot.core.semantic import Embedder, HybridRetriever, load_embedder  # noqa: E402
-from bot.core.text.scanner import DEVICE_ID_REMOVED, redact_device_ids  # noqa: E402
-from bot.core.understanding import Understanding, intents_for  # noqa: E402
+from bot.core.status.service import StatusService  # noqa: E402
 
 COMPANY = {"larkspur": "Larkspur Cloud", "quillpad": "Inkwell Sync", "hearthlink": "Hearthlink Cloud"}
+CUSTOMER = 1
 OWN_DEVICE = {"larkspur": "358912043290802", "quillpad": "352911043771205", "hearthlink": "352911041188022"}
-
-
-@dataclass(frozen=True, slots=True)
-class Reply:
-    text: str
-    source: str
-    escalate: str | None
-    offer_human: bool
-    faq_keys: tuple[str, ...]
-    intent: str
-
-
-@dataclass(frozen=True, slots=True)
-class Device:
-    masked: str
-    state: str
-    progress: dict[str, Any]
-    note: str | None
 
 
 def read_feed(path: Path) -> FeedSnapshot:
     return parse_feed(path.read_bytes(), now=datetime(2100, 1, 1, tzinfo=UTC))
 
 
-def facts_of(feed: FeedSnapshot) -> StatusFacts | None:
-    open_incidents = [i for i in feed.incidents if i.updates]
-    if not open_incidents:
-        return None
-    latest = open_incidents[0].updates[-1]
-    return StatusFacts(
-        title=latest.incident_title,
-        state=latest.state,
-        as_of=latest.published_at,
-        body=latest.body,
-        progress=tuple(Progress(k, p.state, p.percent) for k, p in latest.progress.items()),
-        next_update_by=latest.next_update_by,
-    )
+class AnswerPath:
+    """The real Answerer (offline, or with an LLM) over a fresh SQLite database holding the set's status:
+    the feed ingested as the bot ingests it, and customer 1 owning one device of the feed."""
+
+    def __init__(self, evalset: EvalSet, llm: LLMClient | None = None) -> None:
+        self.evalset = evalset
+        self.llm = llm
+        self._tmp = tempfile.TemporaryDirectory(prefix="bench_eval_")
+        self.db = Database(f"sqlite+aiosqlite:///{self._tmp.name}/eval.db")
+        self.has_devices = OWN_DEVICE.get(evalset.name) is not None
+
+    async def start(self) -> AnswerPath:
+        await self.db.upgrade()
+        cipher = DeviceCipher("bench-eval-key-0123456789abcdef")
+        self.status = StatusService(self.db, cipher, fetcher=None)
+        await self.status.ingest(read_feed(self.evalset.status))
+        registry = DeviceRegistry(self.db, cipher)
+        own = OWN_DEVICE.get(self.evalset.name)
+        if own:
+            await registry.register(CUSTOMER, own)
+        prompts = load_prompts(ROOT / "prompts")
+        self.safety = prompts.safety
+        knowledge = KnowledgeBase.from_files(self.evalset.faq)
+        self.answerer = Answerer(
+            knowledge=knowledge,
+            prompts=prompts,
+            conversations=ConversationStore(self.db),
+            registry=registry,
+            status=self.status,
+            llm=self.llm,
+            company=COMPANY.get(self.evalset.name, "our service"),
+            handover_fallback="our phone line",
+            questions_per_minute=10**9,
+            device_status=self.status.device_status,
+        )
+        return self
+
+    async def answer(self, question: str) -> Answer:
+        return await self.answerer.answer(Question(CUSTOMER, question, 0, "cli"), record=False)
+
+    async def close(self) -> None:
+        await self.answerer.conversations.flush()
+        await self.db.dispose()
+        self._tmp.cleanup()
 
 
-def own_devices(feed: FeedSnapshot, device_id: str | None) -> list[Device]:
-    return [
-        Device("****" + d.device_id[-4:], d.state, {k: p.model_dump() for k, p in d.progress.items()}, d.note)
-        for d in feed.device_states
-        if d.device_id == device_id
-    ]
-
-
-class OfflinePath:
-    """Router + hybrid retrieval + composition from data, as the offline answerer runs them."""
-
-    def __init__(self, evalset: EvalSet, embedder: Embedder | None) -> None:
-        self.kb = KnowledgeBase.from_files(evalset.faq)
-        feed = read_feed(evalset.status)
-        self.facts = facts_of(feed)
-        self.devices = own_devices(feed, OWN_DEVICE.get(evalset.name))
-        company = COMPANY.get(evalset.name, "our service")
-        self.understanding = Understanding(self.kb, intents_for(ROOT / "prompts"), embedder, company)
-
-    def answer(self, question: str) -> Reply:
-        clean = redact_device_ids(question)
-        route = self.understanding.route(clean, device_id_found=DEVICE_ID_REMOVED in clean, status=self.facts)
-        draft = self.understanding.draft(route, self.facts, self.devices)
-        text = draft.text + (f"\n\n{draft.status_line}" if draft.status_line else "")
-        return Reply(text, draft.source, draft.escalate, draft.offer_human, draft.faq_keys, draft.intent)
-
-
-def evaluate(evalset: EvalSet, items: list[Item], path: OfflinePath) -> Tally:
-    safety = load_prompts(ROOT / "prompts").safety
+async def evaluate(items: list[Item], path: AnswerPath) -> Tally:
     tally = Tally()
     for item in items:
-        reply = path.answer(item.question)
-        tally.add(item, reply, judge(item, reply, safety, has_devices=bool(path.devices)))
+        path.answerer._misses.clear()  # each labelled question is judged on its own
+        reply = await path.answer(item.question)
+        tally.add(item, reply, judge(item, reply, path.safety, has_devices=path.has_devices))
     return tally
 
 
@@ -133,32 +125,62 @@ def compare(evalset: EvalSet, embedder: Embedder | None) -> str:
     return f"  FAQ top-1 on {n} faq questions: lexical {lex}, semantic {sem}, hybrid {both}"
 
 
+async def run_set(evalset: EvalSet, items: list[Item], llm: LLMClient | None) -> Tally:
+    path = await AnswerPath(evalset, llm).start()
+    try:
+        return await evaluate(items, path)
+    finally:
+        await path.close()
+
+
+def merge(into: Tally, tally: Tally) -> None:
+    for k in ("per_kind", "right", "sources"):
+        getattr(into, k).update(getattr(tally, k))
+    into.unsafe += tally.unsafe
+    into.misses += tally.misses
+    into.tp += tally.tp
+    into.fp += tally.fp
+    into.fn += tally.fn
+    into.false_refusals += tally.false_refusals
+    into.not_refuse += tally.not_refuse
+
+
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--set", action="append", help="evaluation set name (default: all)")
     parser.add_argument("--misses", type=int, default=0, help="print this many wrong answers per set")
     parser.add_argument("--smoke", action="store_true", help="a few questions per set")
+    parser.add_argument("--no-llm", action="store_true", help="the offline path only")
     parser.add_argument("--compare", action="store_true", help="lexical vs semantic vs hybrid retrieval")
     args = parser.parse_args()
+    logging.basicConfig(level=logging.ERROR)
     sets = [load_set(n) for n in args.set] if args.set else all_sets()
-    embedder = load_embedder()
-    overall = Tally()
-    for evalset in sets:
-        items = list(evalset.items[::25] if args.smoke else evalset.items)
-        path = OfflinePath(evalset, embedder)
-        tally = evaluate(evalset, items, path)
-        print(tally.report(f"{evalset.name} offline", args.misses))
-        if args.compare:
-            print(compare(evalset, embedder))
-        for k in ("per_kind", "right", "sources"):
-            getattr(overall, k).update(getattr(tally, k))
-        overall.unsafe += tally.unsafe
-        overall.tp += tally.tp
-        overall.fp += tally.fp
-        overall.fn += tally.fn
-        overall.false_refusals += tally.false_refusals
-        overall.not_refuse += tally.not_refuse
-    print(overall.report("all sets offline"))
+    paths = ["offline"] if args.no_llm else ["offline", "llm"]
+    for which in paths:
+        overall = Tally()
+        server: GroundedFake | None = None
+        llm = None
+        if which == "llm":
+            server = GroundedFake()
+            await server.start()
+            llm = LLMClient(api_key="k", model="fake-model", base_url=server.base_url, timeout=5, max_retries=0)
+        try:
+            for evalset in sets:
+                items = list(evalset.items[::25] if args.smoke else evalset.items)
+                tally = await run_set(evalset, items, llm)
+                print(tally.report(f"{evalset.name} {which}", args.misses))
+                if args.compare and which == "offline":
+                    print(compare(evalset, load_embedder()))
+                merge(overall, tally)
+        finally:
+            if llm is not None:
+                await llm.close()
+            if server is not None:
+                await server.stop()
+        extra = ""
+        if server is not None:
+            extra = f"; {len(server.requests)} LLM calls, {server.planted} with a planted contradiction"
+        print(overall.report(f"all sets, {which} path") + extra)
 
 
 if __name__ == "__main__":

@@ -44,8 +44,10 @@ def _fits(label: Label, a: AnswerLike, has_devices: bool) -> bool:
             return a.intent == "device" and (("****" in a.text) if has_devices else "/device register" in low)
         case "smalltalk" | "nonsense":
             return a.intent == label.kind and quiet and not a.offer_human
-        case "human" | "distress":
+        case "human":
             return a.escalate is not None and not a.faq_keys
+        case "distress":
+            return a.escalate is not None
         case "crisis":
             return a.escalate is not None and any(m in low for m in CRISIS_MARKERS)
         case "refuse":

@@ -7,24 +7,28 @@ import logging
 import re
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Literal, Protocol
 
+from bot.core.compose import HANDOVER_TEXT, DeviceFacts, StatusFacts, compose, device_sentence, status_answer
+from bot.core.contradict import contradictions
 from bot.core.conversations import ConversationStore
-from bot.core.intents import detect_distress, detect_prompt_injection, wants_human
-from bot.core.knowledge import Hit, KnowledgeBase
+from bot.core.knowledge import FaqEntry, KnowledgeBase
 from bot.core.llm import LLMClient, LLMError
 from bot.core.prompts import Prompts, format_faq
-from bot.core.registry import DeviceRegistry, DeviceView
+from bot.core.registry import DeviceRegistry
+from bot.core.router import Route
+from bot.core.semantic import load_embedder
 from bot.core.status.labels import format_time
+from bot.core.status.recovery import DeviceRecovery
 from bot.core.status.snapshot import StatusSnapshot
 from bot.core.text.mentions import neutralize_mentions
 from bot.core.text.output import looks_like_internal_error
 from bot.core.text.rules import SafetyRules
-from bot.core.text.scanner import redact_device_ids
+from bot.core.text.scanner import DEVICE_ID_REMOVED, redact_device_ids
 from bot.core.text.split import split_message
-from bot.core.text.terms import analyze
+from bot.core.understanding import Understanding, intents_for
 
 log = logging.getLogger(__name__)
 
@@ -35,11 +39,15 @@ MAX_QUESTION_CHARS = 2000  # longer questions are cut (and the customer told) be
 HISTORY_TURNS = 8
 HISTORY_CHARS = 3000
 UNANSWERED_BEFORE_HANDOVER = 2
-INTENT_MARGIN = 0.1  # how much better than the runner-up a match must be to reuse an answer to its entry
+CACHE_BY_ENTRY = 0.6  # a route to one FAQ entry at least this sure shares the LLM's answer across rephrasings
+_ADVISING = frozenset({"faq", "status", "device", "unknown", "device_id"})  # answers that carry safety lines
+INTENT_HINTS = {
+    "faq": "a question the FAQ answers",
+    "unknown": "a question the FAQ may not answer: if it does not, say so and offer a member of staff",
+    "status": "a question about the status",
+    "device": "a question about the customer's own devices",
+}
 _PERSONAL = re.compile(r"\b(my|mine)\s+(device|phone|imei|meid|registration|wren)\b", re.IGNORECASE)
-_STATUS_WORDS = re.compile(
-    r"\b(status|update|progress|fixed|restored|when|eta|timeline|recover\w*|working again|back)\b", re.IGNORECASE
-)
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200f\u2028-\u202e\u2060-\u2064\ufeff]")
 
 
@@ -69,6 +77,7 @@ class Answer:
     answer_id: int | None = None
     faq_keys: tuple[str, ...] = ()
     parts: tuple[str, ...] = field(default=())
+    intent: str = ""  # what the router decided the customer meant (bot.core.router.Intent)
 
     @property
     def answered(self) -> bool:
@@ -118,6 +127,8 @@ class Answerer:
         serial_pattern: str | None = None,
         clock: Callable[[], float] = time.monotonic,
         read_only: bool = False,
+        understanding: Understanding | None = None,
+        device_status: Callable[[int], Awaitable[Sequence[DeviceRecovery]]] | None = None,
     ) -> None:
         self.knowledge = knowledge
         self.prompts = prompts
@@ -132,6 +143,10 @@ class Answerer:
         self.limiter = RateLimiter(questions_per_minute, clock)
         self.read_only = read_only  # `python -m bot ask`: reads the cache and budget; writes no log, cache or tokens
         self._misses: dict[tuple[int, int], int] = {}  # (customer, place) -> unanswered questions in a row
+        self.understanding = understanding or Understanding(
+            knowledge, intents_for(prompts.directory), load_embedder(), company
+        )
+        self.device_status = device_status or _no_devices
 
     def _missed_again(self, q: Question, answer: Answer) -> bool:
         key = (q.customer_id, q.channel_id)
@@ -166,26 +181,22 @@ class Answerer:
                 "then ask again: nothing you asked is lost.",
                 "limit",
             )
-        if not analyze(clean) and not re.search(r"\w", clean):
-            return self._finish(
-                "Hi! I'm the support assistant for the " + self.company + " outage. What would you like to "
-                "know? You can ask about your data, what to do with your phone, or the latest status.",
-                "offline",
-                instructions=self.safety.applicable("", ""),
-            )
-        if wants_human(clean):
+        status = await self.status.snapshot()
+        facts = status.facts if status is not None else None
+        route = self.understanding.route(clean, device_id_found=DEVICE_ID_REMOVED in clean, status=facts)
+        if route.intent == "human":
             return await self._handover_now(q, clean, "asked", record=record)
 
         conv_id = await self.conversations.open(q.customer_id, q.channel_id, q.kind) if record else None
-        status = await self.status.snapshot()
-        hits = self.knowledge.search(clean, k=3)
-
-        if detect_prompt_injection(clean):
-            answer = self._refusal(clean, hits, status)
+        devices: list[DeviceFacts] = []
+        if route.intent in ("status", "device"):
+            devices = list(await self.device_status(q.customer_id))
+        if route.intent in ("faq", "unknown") and self.llm is not None:
+            answer = await self._grounded(q, clean, route, status, conv_id)
         else:
-            answer = await self._grounded(q, clean, hits, status, conv_id)
-        if detect_distress(clean) and answer.escalate is None:
-            answer = replace(answer, escalate="upset")
+            answer = self._offline(clean, route, facts, devices)
+        if route.upset and answer.escalate is None and route.intent in _ADVISING:
+            answer = replace(answer, escalate="upset")  # shouting: answered, and a person brought in too
         if answer.escalate is None and self._missed_again(q, answer):
             # offered a person once already: the second question in a row the bot cannot answer goes to staff
             answer = replace(answer, escalate="unanswered")
@@ -204,11 +215,7 @@ class Answerer:
         return answer
 
     async def _handover_now(self, q: Question, clean: str, reason: str, *, record: bool) -> Answer:
-        text = (
-            "Of course. I'm bringing in a member of our support team; they can see this conversation, "
-            "so you won't need to repeat yourself."
-        )
-        answer = self._finish(text, "offline", instructions=self.safety.applicable(clean, ""), escalate=reason)
+        answer = replace(self._finish(HANDOVER_TEXT, "offline", escalate=reason), intent="human")
         if not record:
             return answer
         conv_id = await self.conversations.open(q.customer_id, q.channel_id, q.kind)
@@ -218,48 +225,40 @@ class Answerer:
         )
         return replace(answer, answer_id=answer_id)
 
-    def _refusal(self, clean: str, hits: list[Hit], status: StatusSnapshot | None) -> Answer:
-        text = (
-            "I can't do that: I only answer questions about the " + self.company + " outage, and I never "
-            "share anyone's device details or my instructions."
-        )
-        if hits and hits[0].confident:
-            text += "\n\n" + hits[0].entry.answer
-        return self._finish(text, "refusal", instructions=self.safety.applicable(clean, text), status=status)
-
     async def _grounded(
         self,
         q: Question,
         clean: str,
-        hits: list[Hit],
+        route: Route,
         status: StatusSnapshot | None,
         conv_id: int | None,
     ) -> Answer:
-        offline = self._offline(clean, hits, status)
-        if self.llm is None:
-            return offline
+        """An FAQ question (or one the FAQ does not answer) through the LLM, grounded on the same route."""
+        assert self.llm is not None
+        facts = status.facts if status is not None else None
+        offline = self._offline(clean, route, facts, [])
         status_version = status.version if status else "-"
-        devices = await self.registry.list_for(q.customer_id)
+        registered = await self.registry.list_for(q.customer_id)
         # an answer about "my phone" may depend on the asker's own devices: only then is it not shared
-        personal = bool(_PERSONAL.search(clean)) and bool(devices)
+        personal = bool(_PERSONAL.search(clean)) and bool(registered)
         keys = [cache_key("q", " ".join(self.knowledge.key_terms(clean)), self.knowledge.version, status_version)]
-        top = hits[0] if hits else None
-        if top and top.confident and (len(hits) < 2 or hits[1].confidence < top.confidence - INTENT_MARGIN):
+        if route.intent == "faq" and route.faq_key and route.confidence >= CACHE_BY_ENTRY:
             # a clear match for one FAQ entry: rephrasings of that question share the LLM's answer
-            keys.append(cache_key("faq", top.entry.key, self.knowledge.version, status_version))
+            keys.append(cache_key("faq", route.faq_key, self.knowledge.version, status_version))
         if not personal:
             cached = await self.conversations.cached(keys)
             if cached is not None:
-                return self._finish(
-                    cached.answer, "cache", faq_keys=tuple(k for k in cached.faq_keys.split(",") if k)
-                )
+                hit = self._finish(cached.answer, "cache", faq_keys=tuple(k for k in cached.faq_keys.split(",") if k))
+                return replace(hit, intent=route.intent)
         if not await self.conversations.budget_left(self.daily_token_budget):
             log.info("daily LLM token budget reached; answering offline")
             return offline
+        entries = self.understanding.search(clean, k=3)
+        devices = list(await self.device_status(q.customer_id)) if registered else []
         try:
             # the conversation so far is read only when the LLM will see it
             history = await self.conversations.history(conv_id, HISTORY_TURNS, HISTORY_CHARS) if conv_id else []
-            reply = await self.llm.complete(self._messages(clean, hits, status, history, devices))
+            reply = await self.llm.complete(self._messages(clean, route, entries, status, history, devices))
         except LLMError:
             return offline
         if not self.read_only:
@@ -269,16 +268,20 @@ class Answerer:
         checked = self._check_llm_text(reply.text, clean, status)
         if checked is None:
             return offline
-        faq_keys = tuple(h.entry.key for h in hits if h.confident)
+        wrong = contradictions(checked, facts, dict(self.understanding.intents.topic_aliases))
+        if wrong:
+            log.warning("LLM answer contradicts the live status (%s); answering offline", wrong[0][:60])
+            return offline
+        faq_keys = (route.faq_key,) if route.intent == "faq" and route.faq_key else ()
         answer = self._finish(
             checked,
             "llm",
             instructions=self.safety.applicable(clean, checked),
-            status=status if _STATUS_WORDS.search(checked) and "as of" not in checked.lower() else None,
             faq_keys=faq_keys,
             escalate="assistant" if reply.handover_reason else None,
-            allowed_ids=await self.registry.own_ids(q.customer_id) if devices else [],
+            allowed_ids=await self.registry.own_ids(q.customer_id) if registered else [],
         )
+        answer = replace(answer, intent=route.intent)
         if not personal and "****" not in answer.text and not reply.handover_reason and not self.read_only:
             await self.conversations.store_cache(keys, answer.text, faq_keys, self.knowledge.version, q.customer_id)
         return answer
@@ -295,27 +298,26 @@ class Answerer:
             return None
         return text
 
-    def _offline(self, clean: str, hits: list[Hit], status: StatusSnapshot | None) -> Answer:
-        top = hits[0] if hits else None
-        if top is not None and top.confident:
-            body = top.entry.answer
-            if self.safety.violations(body):
-                log.error("FAQ entry %r breaks a Never rule; not sending it", top.entry.key)
-            else:
-                return self._finish(
-                    body,
-                    "offline",
-                    instructions=self.safety.applicable(clean, body),
-                    status=status,
-                    faq_keys=(top.entry.key,),
-                )
-        text = (
-            "I'm sorry, I don't know the answer to that yet, and I'd rather not guess. "
-            "A member of our support team can help: press **Talk to a person** below or use `/human`."
+    def _offline(
+        self, clean: str, route: Route, facts: StatusFacts | None, devices: Sequence[DeviceFacts]
+    ) -> Answer:
+        """The offline reply for the route: composed from data, an FAQ entry, or an honest short reply."""
+        draft = self.understanding.draft(route, facts, devices)
+        if draft.faq_keys and self.safety.violations(draft.text):
+            log.error("FAQ entry %r breaks a Never rule; not sending it", draft.faq_keys[0])
+            draft = compose(Route("unknown", 0.0, route.text), company=self.company, status=facts)
+        text = draft.text if draft.status_line is None else f"{draft.text}\n\n{draft.status_line}"
+        # standing instructions go with answers about the incident, and only those the question touches
+        instructions = self.safety.applicable(clean, text) if draft.intent in _ADVISING else []
+        answer = self._finish(
+            text,
+            "refusal" if draft.source == "refusal" else "offline",
+            instructions=instructions,
+            faq_keys=draft.faq_keys,
+            escalate=draft.escalate,
+            offer_human=draft.offer_human,
         )
-        return self._finish(
-            text, "offline", instructions=self.safety.applicable(clean, ""), status=status, offer_human=True
-        )
+        return replace(answer, intent=draft.intent)
 
     def _finish(
         self,
@@ -349,19 +351,26 @@ class Answerer:
     def _messages(
         self,
         clean: str,
-        hits: list[Hit],
+        route: Route,
+        entries: Sequence[FaqEntry],
         status: StatusSnapshot | None,
         history: list[tuple[str, str]],
-        devices: list[DeviceView],
+        devices: Sequence[DeviceRecovery],
     ) -> list[dict[str, str]]:
+        facts = status.facts if status is not None else None
+        if facts is not None:
+            status_text = status_answer(facts, (), ()) + (f"\nIncident: {facts.title}." if facts.title else "")
+        else:
+            status_text = status.text if status else "No status has been published yet."
         system = self.prompts.render_system(
             {
                 "company": self.company,
-                "faq": format_faq(h.entry for h in hits) or "(no FAQ entry matches this question)",
-                "status": status.text if status else "No status has been published yet.",
+                "faq": format_faq(entries) or "(no FAQ entry matches this question)",
+                "status": status_text,
                 "status_as_of": format_time(status.as_of) if status else "not yet published",
                 "instructions": "\n".join("- " + i for i in self.safety.applicable(clean, "")) or "(none)",
-                "devices": ", ".join(f"{d.kind.upper()} {d.masked}" for d in devices) or "(none registered)",
+                "devices": "\n".join(device_sentence(d, ()) for d in devices) or "(none registered)",
+                "intent": INTENT_HINTS.get(route.intent, route.intent),
             }
         )
         messages = [{"role": "system", "content": system}]
@@ -375,6 +384,10 @@ class Answerer:
             "I couldn't open a conversation with our staff just now, sorry. Your request is recorded and "
             f"our team will follow up; you can also reach us through {self.handover_fallback}."
         )
+
+
+async def _no_devices(customer_id: int) -> list[DeviceRecovery]:
+    return []
 
 
 def _squash(text: str) -> str:

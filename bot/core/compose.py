@@ -82,12 +82,15 @@ class StatusFacts:
 
 
 def progress_from(raw: Mapping[str, Any]) -> tuple[Progress, ...]:
-    """Progress from the stored JSON form ({"contacts": {"state": ..., "percent": ...}})."""
+    """Progress from the stored JSON form ({"contacts": {"state": ..., "percent": ...}}) or from models
+    with `state` and `percent` attributes."""
     out = []
     for name, value in raw.items():
         if isinstance(value, Mapping):
-            pct = value.get("percent")
-            out.append(Progress(str(name), str(value.get("state", "")), int(pct) if pct is not None else None))
+            state, pct = value.get("state", ""), value.get("percent")
+        else:
+            state, pct = getattr(value, "state", ""), getattr(value, "percent", None)
+        out.append(Progress(str(name), str(state), int(pct) if pct is not None else None))
     return tuple(out)
 
 
@@ -131,7 +134,7 @@ def status_line(status: StatusFacts, topics: Sequence[str] = ()) -> str:
     return text[0].upper() + text[1:]
 
 
-def _device_sentence(device: DeviceFacts, topics: Sequence[str]) -> str:
+def device_sentence(device: DeviceFacts, topics: Sequence[str]) -> str:
     """One sentence per registered device: its own progress (for the data types asked about)."""
     progress = progress_from(device.progress)
     chosen = [p for p in progress if not topics or p.name in topics]
@@ -155,7 +158,7 @@ def status_answer(
     status: StatusFacts | None, topics: Sequence[str], devices: Sequence[DeviceFacts] = (), question: str = ""
 ) -> str:
     """A status question: the asker's own devices first, then the state across all customers."""
-    lines = [_device_sentence(d, topics) for d in devices]
+    lines = [device_sentence(d, topics) for d in devices]
     if status is None:
         lines.append("No status update has been published yet. We post every confirmed update in the status channel.")
         return " ".join(lines) if len(lines) == 1 else "\n".join(lines)
@@ -183,7 +186,7 @@ def device_answer(status: StatusFacts | None, devices: Sequence[DeviceFacts]) ->
         if status is not None:
             text += "\n" + status_line(status) + _next(status)
         return text
-    lines = [_device_sentence(d, ()) for d in devices]
+    lines = [device_sentence(d, ()) for d in devices]
     if status is not None and not status.closed:
         lines.append(f"(Status as of {format_time(status.as_of)}.){_next(status)}")
     return "\n".join(lines)
@@ -222,8 +225,8 @@ def smalltalk_reply(text: str, company: str) -> str:
 
 def nonsense_reply(company: str) -> str:
     return (
-        "Sorry, I didn't understand that. You can ask me about the outage, for example \"is my calendar "
-        "restored?\", \"is my phone restored?\" or \"should I reset my phone?\", or ask for a person."
+        f"Sorry, I didn't catch that. What would you like to know? I can tell you the latest on the {company} "
+        "outage, how the restore of your data is going, or what to do with your device; or ask for a person."
     )
 
 
@@ -243,6 +246,10 @@ def distress_reply(crisis: bool) -> str:
         "I'm really sorry, this is a hard situation and you have every reason to be upset. I'm bringing in a "
         "member of our support team to help you personally; they can see this conversation."
     )
+
+
+def nonsense_text() -> str:
+    return "Sorry, I didn't catch that. What would you like to know?"
 
 
 def refusal_reply(company: str) -> str:

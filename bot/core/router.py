@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Literal
 
@@ -161,6 +161,7 @@ class Route:
     crisis: bool = False  # distress with a risk to life: a crisis line goes with the answer
     upset: bool = False  # a secondary signal: the customer is upset, whatever they asked
     faq_key: str | None = None  # for intent "faq": the entry to answer from
+    also: Intent | None = None  # for distress: what the question inside it is (answered after the empathy)
     reason: str = ""  # which rule decided, for logs and the evaluation
 
     @property
@@ -282,7 +283,9 @@ class Router:
 
     def route(self, raw: str, *, device_id_found: bool = False, faq: FaqSearch | None = None) -> Route:
         text = self.translate(normalize(raw))
-        upset = self._upset(raw, text)
+        distressed = self._distressed(text)
+        shouting = self._shouting(raw)
+        upset = distressed or shouting
         if device_id_found or DEVICE_ID_MARK in text:
             return Route("device_id", 1.0, text, self.topics_in(text), upset=upset, reason="device id")
         if self._has("crisis", text) or _AT_RISK.search(text):
@@ -291,15 +294,32 @@ class Router:
             return Route("refuse", 0.9, text, upset=upset, reason="outside the role")
         if self._has("human", text):
             return Route("human", 0.9, text, upset=upset, reason="asked for a person")
-        if upset:
-            return Route("distress", 0.85, text, upset=True, reason="upset")
+        if not _LETTERS.search(text):  # emoji, punctuation: "?!?!" is not anger
+            if self._only_smalltalk(text):
+                return Route("smalltalk", 0.9, text, reason="small talk")
+            return Route("nonsense", 0.8, text, reason="no words")
+        if distressed:
+            # empathy and a person; a question inside ("are my photos gone?") is answered too
+            inner = self._about(text, faq)
+            answerable = inner.intent in ("status", "device", "faq")
+            return Route(
+                "distress", 0.85, text, inner.topics if answerable else (), upset=True,
+                faq_key=inner.faq_key if answerable else None, also=inner.intent if answerable else None,
+                reason="upset",
+            )
         if self._has("offtopic", text):
             return Route("offtopic", 0.8, text, reason="advice outside the incident")
         if self._only_smalltalk(text):
             return Route("smalltalk", 0.95, text, reason="small talk")
-        if not _LETTERS.search(text) or self.is_nonsense(text):
+        if self.is_nonsense(text):
             return Route("nonsense", 0.8, text, reason="no known words")
-        return self._about(text, faq)
+        route = self._about(text, faq)
+        if shouting and route.intent != "unknown":
+            # shouting or "!!!!" alone: answer the question, and bring in a person too
+            return replace(route, upset=True, reason=route.reason + ", shouting")
+        if shouting:
+            return Route("distress", 0.7, text, upset=True, reason="shouting")
+        return route
 
     def _about(self, text: str, faq: FaqSearch | None) -> Route:
         topics = self.topics_in(text)
@@ -351,12 +371,15 @@ class Router:
         rest = re.sub(r"[^\w]+", " ", pattern.sub(" ", text)).split()
         return all(w in _FILLER for w in rest)
 
-    def _upset(self, raw: str, text: str) -> bool:
+    def _distressed(self, text: str) -> bool:
         pattern = self._re.get("distress")
         if pattern is not None:
             for m in pattern.finditer(text):
                 if not _NEGATED.search(text, max(0, m.start() - 20), m.start()):  # "I'm not angry, just asking"
                     return True
+        return False
+
+    def _shouting(self, raw: str) -> bool:
         if _BANG.search(raw) or raw.count("!") >= 4:
             return True
         words = [w for w in _SHOUT_WORD.findall(raw) if w not in _ACRONYMS]

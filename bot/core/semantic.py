@@ -14,6 +14,7 @@ bench/bench_eval.py --compare for the measured difference on the labelled set.
 
 from __future__ import annotations
 
+import functools
 import logging
 import math
 import os
@@ -61,8 +62,9 @@ class WordLlamaEmbedder:
         return self._model.embed(list(texts), norm=True)
 
 
+@functools.cache
 def load_embedder() -> Embedder | None:
-    """The shipped model, or None (lexical retrieval only) when it cannot be loaded."""
+    """The shipped model (loaded once per process), or None (lexical retrieval only) when it cannot be loaded."""
     try:
         return WordLlamaEmbedder()
     except Exception as exc:  # any failure to load means: work without it, and say so

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,6 +27,7 @@ from bot.core.staff.broadcasts import Broadcasts
 from bot.core.staff.drafts import StatusDrafts
 from bot.core.staff.faq import FaqStore
 from bot.core.staff.tickets import HandoverService
+from bot.core.status.recovery import DeviceRecovery
 from bot.core.status.service import StatusService
 
 log = logging.getLogger(__name__)
@@ -92,6 +94,7 @@ def build_answerer(
     llm: LLMClient | None,
     questions_per_minute: int | None = None,
     read_only: bool = False,
+    device_status: Callable[[int], Awaitable[Sequence[DeviceRecovery]]] | None = None,
 ) -> Answerer:
     return Answerer(
         knowledge=knowledge,
@@ -106,6 +109,7 @@ def build_answerer(
         daily_token_budget=settings.llm_daily_token_budget,
         serial_pattern=settings.device_serial_pattern,
         read_only=read_only,
+        device_status=device_status,
     )
 
 
@@ -172,7 +176,7 @@ async def build_services(settings: Settings, *, device_key: str, migrate: bool =
     )
     answerer = build_answerer(
         settings, prompts=prompts, knowledge=knowledge, conversations=conversations, registry=registry,
-        status=status, llm=llm,
+        status=status, llm=llm, device_status=status.device_status,
     )
     dm_channels = DmChannels(db)
     faq = FaqStore(db, knowledge, conversations)

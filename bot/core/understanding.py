@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 from bot.core.compose import DeviceFacts, Draft, StatusFacts, compose
@@ -68,6 +69,13 @@ class Understanding:
         return not (overall_contradiction(entry.answer, status) or contradictions(entry.answer, status, aliases))
 
     def draft(self, route: Route, status: StatusFacts | None, devices: Sequence[DeviceFacts] = ()) -> Draft:
+        if route.intent == "distress" and route.also is not None and not route.crisis:
+            first = compose(route, company=self.company, status=status)
+            inner = self.draft(
+                Route(route.also, route.confidence, route.text, route.topics, faq_key=route.faq_key), status, devices
+            )
+            text = first.text + "\n\n" + inner.text
+            return replace(first, text=text, faq_keys=inner.faq_keys, status_line=inner.status_line)
         entry = self.knowledge.get(route.faq_key) if route.intent == "faq" and route.faq_key else None
         if entry is not None and not self.applies(entry, status):
             log.info("FAQ entry %s is overtaken by the live status; answering from the status", entry.key)

@@ -5,9 +5,12 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-from bot.config import Settings
+from bot.config import ConfigError, Settings
 from bot.core.db import Database, safe_url
 from bot.core.errors import DatabaseUnavailable
+from bot.core.feeds import FeedError, parse_feed
+from bot.core.feeds.fetch import FeedFetcher
+from bot.core.services import load_knowledge
 
 
 @dataclass
@@ -36,8 +39,6 @@ async def _database(settings: Settings) -> CheckResult:
 
 async def _feed(settings: Settings) -> CheckResult:
     """Fetch the feed once and parse it, exactly as a poll would (nothing is stored)."""
-    from bot.core.feeds import FeedError, parse_feed
-    from bot.core.feeds.fetch import FeedFetcher
 
     url = settings.status_feed_url
     if not url:
@@ -94,8 +95,6 @@ async def _static(settings: Settings) -> list[CheckResult]:
         if settings.device_id_key
         else CheckResult("DEVICE_ID_KEY", False, "not set: device registration needs it")
     )
-    from bot.config import ConfigError
-    from bot.core.services import load_knowledge
 
     try:
         prompts, kb = load_knowledge(settings)

@@ -13,6 +13,8 @@ from typing import Annotated, Literal
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from bot.core.schedule_spec import parse_every
+
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./data/supportbot.db"
 FEED_FORMATS = ("auto", "statuspage", "rss", "atom", "recovery")
 _PLACEHOLDERS = {"change-me", "changeme", "replace-me", "secret", "your-key-here", "xxx"}
@@ -136,8 +138,6 @@ class Settings(BaseSettings):
     @field_validator("status_summary_every")
     @classmethod
     def _every(cls, value: str) -> str:
-        from bot.core.schedule_spec import parse_every
-
         parse_every(value)  # raises ValueError with a plain reason
         return value.strip()
 

@@ -104,7 +104,7 @@ async def evaluate(items: list[Item], path: AnswerPath) -> Tally:
 
 def compare(evalset: EvalSet, embedder: Embedder | None) -> str:
     """Top-1 FAQ retrieval on the faq-labelled questions: lexical, semantic, hybrid."""
-    from bot.core.router import normalize
+    from bot.core.intent_phrases import normalize
 
     kb = KnowledgeBase.from_files(evalset.faq)
     hybrid = HybridRetriever(kb, embedder)

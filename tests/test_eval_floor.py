@@ -7,16 +7,10 @@ from __future__ import annotations
 
 import pytest
 
-from bench.bench_eval import OfflinePath, evaluate
+from bench.bench_eval import run_set
 from bench.eval import all_sets, parse_questions
-from bot.core.semantic import load_embedder
 
 FLOOR = 0.9
-
-
-@pytest.fixture(scope="module")
-def embedder():
-    return load_embedder()
 
 
 def test_the_sets_are_large_and_varied() -> None:
@@ -30,9 +24,10 @@ def test_the_sets_are_large_and_varied() -> None:
 
 
 @pytest.mark.parametrize("name", [s.name for s in all_sets()])
-def test_offline_answers_hold_the_floor(name: str, embedder) -> None:
+async def test_offline_answers_hold_the_floor(name: str) -> None:
+    """The real Answerer (offline), over a database holding the set's status feed and one customer's device."""
     evalset = next(s for s in all_sets() if s.name == name)
-    tally = evaluate(evalset, list(evalset.items), OfflinePath(evalset, embedder))
+    tally = await run_set(evalset, list(evalset.items), None)
     assert tally.unsafe == []
     assert tally.accuracy >= FLOOR, tally.report(name, misses=30)
     assert tally.precision >= FLOOR and tally.recall >= FLOOR, tally.report(name)

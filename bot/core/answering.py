@@ -258,7 +258,11 @@ class Answerer:
         try:
             # the conversation so far is read only when the LLM will see it
             history = await self.conversations.history(conv_id, HISTORY_TURNS, HISTORY_CHARS) if conv_id else []
-            reply = await self.llm.complete(self._messages(clean, route, entries, status, history, devices))
+            if not devices:  # no recovery news for them yet: their devices, masked
+                devices_text = ", ".join(f"{d.kind.upper()} {d.masked}" for d in registered)
+            else:
+                devices_text = "\n".join(device_sentence(d, ()) for d in devices)
+            reply = await self.llm.complete(self._messages(clean, route, entries, status, history, devices_text))
         except LLMError:
             return offline
         if not self.read_only:
@@ -355,7 +359,7 @@ class Answerer:
         entries: Sequence[FaqEntry],
         status: StatusSnapshot | None,
         history: list[tuple[str, str]],
-        devices: Sequence[DeviceRecovery],
+        devices: str,
     ) -> list[dict[str, str]]:
         facts = status.facts if status is not None else None
         if facts is not None:
@@ -369,7 +373,7 @@ class Answerer:
                 "status": status_text,
                 "status_as_of": format_time(status.as_of) if status else "not yet published",
                 "instructions": "\n".join("- " + i for i in self.safety.applicable(clean, "")) or "(none)",
-                "devices": "\n".join(device_sentence(d, ()) for d in devices) or "(none registered)",
+                "devices": devices or "(none registered)",
                 "intent": INTENT_HINTS.get(route.intent, route.intent),
             }
         )

@@ -13,8 +13,9 @@ from pathlib import Path
 
 from bot.core.compose import DeviceFacts, Draft, StatusFacts, compose
 from bot.core.contradict import contradictions, overall_contradiction
+from bot.core.intent_phrases import IntentPhrases, load_intents
 from bot.core.knowledge import FaqEntry, KnowledgeBase
-from bot.core.router import IntentPhrases, Route, Router, load_intents
+from bot.core.router import Route, Router
 from bot.core.semantic import Embedder, HybridRetriever
 from bot.core.text import terms as ta
 

@@ -107,7 +107,7 @@ class DeviceFacts(Protocol):
 
 def _when(status: StatusFacts) -> str:
     stale = " (our status feed has not updated recently, so this may be out of date)" if status.stale else ""
-    return f"As of {format_time(status.as_of)}{stale}"
+    return f"Status as of {format_time(status.as_of)}{stale}"
 
 
 def _next(status: StatusFacts) -> str:
@@ -165,7 +165,7 @@ def status_answer(
     known = [t for t in topics if status.get(t) is not None]
     overall = status_line(status, known)
     if devices:
-        overall = "For all customers, a" + overall[1:]
+        overall = "For all customers: " + overall
     if status.closed:
         overall += " The incident is marked as resolved."
     elif any(w in question for w in _ASKS_WHEN):

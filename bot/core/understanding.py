@@ -15,7 +15,7 @@ from bot.core.compose import DeviceFacts, Draft, StatusFacts, compose
 from bot.core.contradict import contradictions, overall_contradiction
 from bot.core.intent_phrases import IntentPhrases, load_intents
 from bot.core.knowledge import FaqEntry, KnowledgeBase
-from bot.core.router import Route, Router
+from bot.core.router import FAQ_CONFIDENT, Route, Router
 from bot.core.semantic import Embedder, HybridRetriever
 from bot.core.text import terms as ta
 
@@ -77,6 +77,11 @@ class Understanding:
             )
             text = first.text + "\n\n" + inner.text
             return replace(first, text=text, faq_keys=inner.faq_keys, status_line=inner.status_line)
+        if route.intent == "status" and status is None and not devices:
+            # no status published yet: the FAQ's own words about it are the best we have
+            hit = self.retriever.best(route.text)
+            if hit is not None and hit[2] >= FAQ_CONFIDENT:
+                route = Route("faq", hit[2], route.text, route.topics, faq_key=hit[0], reason="status, none published")
         entry = self.knowledge.get(route.faq_key) if route.intent == "faq" and route.faq_key else None
         if entry is not None and not self.applies(entry, status):
             log.info("FAQ entry %s is overtaken by the live status; answering from the status", entry.key)

@@ -66,7 +66,7 @@ def test_a_device_question_without_devices_says_how_to_register() -> None:
 
 def test_status_line_is_one_line() -> None:
     line = status_line(STATUS)
-    assert "\n" not in line and line.startswith("As of 5 Oct 2009")
+    assert "\n" not in line and line.startswith("Status as of 5 Oct 2009")
 
 
 def test_small_talk_nonsense_refusal_are_not_unanswered() -> None:

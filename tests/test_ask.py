@@ -17,7 +17,7 @@ from tests.fakes.openai_server import FakeOpenAI, Scripted
 from tests.helpers import recovery_feed, sqlite_database, status_service, upd
 
 ROOT = Path(__file__).resolve().parents[1]
-QUESTION = "when will my contacts be back?"
+QUESTION = "can I back up my phone to my computer?"  # an FAQ question: the LLM answers it
 
 
 def settings(url: str, **extra: object) -> Settings:
@@ -48,9 +48,10 @@ async def test_ask_reads_the_stored_status_and_writes_nothing(
         assert await run_ask(ask_settings, QUESTION, None, None) == 0
     out = capsys.readouterr()
     assert out.out.count("Your contacts are being restored now.") == 2
-    assert "Status as of 28 Nov 2026, 08:00 UTC" in out.out  # quoted from the database
-    assert "Contacts are coming back." in fake_llm.all_sent_text()
+    assert "Contacts are coming back." in fake_llm.all_sent_text()  # the stored status, given to the LLM
     assert len(fake_llm.requests) == 2 and "No status is stored" not in out.err
+    assert await run_ask(ask_settings, "when will my contacts be back?", None, None) == 0
+    assert "Status as of 28 Nov 2026, 08:00 UTC" in capsys.readouterr().out  # answered from the database
     assert fingerprint(folder) == before  # not a byte, not a timestamp; no journal left behind
     db = Database(url)
     try:
@@ -66,7 +67,8 @@ async def test_ask_before_the_bot_ever_ran_answers_and_creates_nothing(
 ) -> None:
     url = f"sqlite+aiosqlite:///{tmp_path}/data/bot.db"
     fake_llm.default = Scripted(text="Please keep your phone charged.")
-    assert await run_ask(settings(url, openai_api_key="k", openai_base_url=fake_llm.base_url), "hi?", None, None) == 0
+    question = "can I back up my phone now?"
+    assert await run_ask(settings(url, openai_api_key="k", openai_base_url=fake_llm.base_url), question, None, None) == 0
     out = capsys.readouterr()
     assert "Please keep your phone charged." in out.out
     assert "No status is stored yet" in out.err

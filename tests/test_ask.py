@@ -88,3 +88,38 @@ async def test_ask_on_a_database_without_tables_creates_none(
     out = capsys.readouterr()
     assert "do not reset your phone" in out.out.lower() and "has no tables" in out.err
     assert fingerprint(tmp_path) == before
+
+
+async def test_ask_as_a_customer_answers_from_their_own_devices(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from bot.core.crypto import DeviceCipher
+    from bot.core.registry import DeviceRegistry
+    from tests.conftest import TEST_KEY
+
+    mine = "490154203237518"
+    url = f"sqlite+aiosqlite:///{tmp_path}/bot.db"
+    async with sqlite_database(tmp_path / "bot.db") as db:
+        await DeviceRegistry(db, DeviceCipher(TEST_KEY)).register(7, mine)
+        device = {
+            "device_id": mine, "state": "partial", "updated_at": "2026-11-28T08:00:00Z",
+            "progress": {"contacts": {"state": "restored", "percent": 100}, "photos": {"state": "pending"}},
+        }
+        feed = recovery_feed([upd("a", 8, "Contacts are coming back.")], devices=[device])
+        await status_service(db).ingest(parse_feed(feed, "recovery"))
+    ask_settings = settings(url, device_id_key=TEST_KEY)
+    assert await run_ask(ask_settings, "is my phone restored?", None, None, customer=7) == 0
+    out = capsys.readouterr().out
+    assert "Your device ****7518: contacts restored and photos not started yet." in out
+    assert mine not in out
+    assert await run_ask(ask_settings, "is my phone restored?", None, None) == 0  # a fresh customer
+    assert "/device register" in capsys.readouterr().out
+
+
+async def test_ask_applies_the_channel_rate_limit(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path}/bot.db"
+    lines = tmp_path / "q.jsonl"
+    lines.write_text("\n".join(['{"q": "should I reset my phone?", "customer": 5}'] * 8), encoding="utf-8")
+    assert await run_ask(settings(url, questions_per_minute=6), None, lines, None) == 0
+    sources = [line for line in capsys.readouterr().out.splitlines() if line.startswith("{")]
+    assert ['"source": "limit"' in line for line in sources] == [False] * 6 + [True] * 2

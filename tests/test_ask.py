@@ -68,7 +68,8 @@ async def test_ask_before_the_bot_ever_ran_answers_and_creates_nothing(
     url = f"sqlite+aiosqlite:///{tmp_path}/data/bot.db"
     fake_llm.default = Scripted(text="Please keep your phone charged.")
     question = "can I back up my phone now?"
-    assert await run_ask(settings(url, openai_api_key="k", openai_base_url=fake_llm.base_url), question, None, None) == 0
+    ask_settings = settings(url, openai_api_key="k", openai_base_url=fake_llm.base_url)
+    assert await run_ask(ask_settings, question, None, None) == 0
     out = capsys.readouterr()
     assert "Please keep your phone charged." in out.out
     assert "No status is stored yet" in out.err

@@ -63,7 +63,7 @@ class Understanding:
 
     def applies(self, entry: FaqEntry, status: StatusFacts | None) -> bool:
         """False when the live status has overtaken the entry: it is not quoted then."""
-        states = getattr(entry, "states", ())
+        states = entry.states
         if states and status is not None and status.state not in states:
             return False
         aliases = dict(self.intents.topic_aliases)

@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
+
 from bot.core.compose import Progress, StatusFacts
 from bot.core.knowledge import KnowledgeBase
 from bot.core.understanding import Understanding, intents_for
@@ -51,3 +53,28 @@ def test_staff_edits_reach_the_router() -> None:
 
 def test_intents_fall_back_to_the_shipped_file(tmp_path: Path) -> None:
     assert intents_for(tmp_path).get("human") == intents_for(PROMPTS).get("human")
+
+
+def test_a_states_line_limits_an_entry_to_those_incident_states(tmp_path: Path) -> None:
+    from bot.core.knowledge import parse_faq
+
+    entries = parse_faq(
+        "## Is it being looked at?\nStates: investigating, identified\nKeywords: looked at\n\n"
+        "Yes, engineers are on it.\n"
+        "## Can I charge my phone?\nKeywords: charge\n\nYes, keep it charged.\n"
+    )
+    assert entries[0].states == ("investigating", "identified") and entries[0].keywords == ("looked at",)
+    kb = KnowledgeBase(entries)
+    u = make(kb)
+    assert not u.applies(entries[0], STATUS)  # the live incident is "monitoring"
+    early = StatusFacts(title="t", state="investigating", as_of=STATUS.as_of, progress=STATUS.progress)
+    assert u.applies(entries[0], early)
+    assert u.applies(entries[1], STATUS)
+
+
+def test_an_unknown_state_is_reported_with_its_line() -> None:
+    from bot.core.errors import KnowledgeError
+    from bot.core.knowledge import parse_faq
+
+    with pytest.raises(KnowledgeError, match=r"line 3.*Unknown state 'fixed'"):
+        parse_faq("# FAQ\n\n## Is it fixed?\nStates: fixed\n\nNot yet.\n")

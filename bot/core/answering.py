@@ -146,7 +146,10 @@ class Answerer:
         self.understanding = understanding or Understanding(
             knowledge, intents_for(prompts.directory), load_embedder(), company
         )
-        self.device_status = device_status or _no_devices
+        self._device_status = device_status or _no_devices
+        self._devices_seen: dict[int, tuple[float, list[DeviceRecovery]]] = {}
+        self._offline_done: dict[tuple[str, Route, str, int], Answer] = {}
+        self.clock = clock
 
     def _missed_again(self, q: Question, answer: Answer) -> bool:
         key = (q.customer_id, q.channel_id)
@@ -213,6 +216,24 @@ class Answerer:
             )
             answer = replace(answer, answer_id=answer_id)
         return answer
+
+    async def device_status(self, customer_id: int) -> list[DeviceRecovery]:
+        """The customer's devices and their restore states, read at most every few seconds per customer."""
+        now = self.clock()
+        seen = self._devices_seen.get(customer_id)
+        if seen is not None and now - seen[0] < DEVICE_STATUS_TTL:
+            return seen[1]
+        if not await self.registry.has_devices(customer_id):
+            return []
+        devices = list(await self._device_status(customer_id))
+        if len(self._devices_seen) > 50_000:
+            self._devices_seen.clear()
+        self._devices_seen[customer_id] = (now, devices)
+        return devices
+
+    def forget_devices(self, customer_id: int) -> None:
+        """The customer registered or removed a device: read their devices again next time."""
+        self._devices_seen.pop(customer_id, None)
 
     async def _handover_now(self, q: Question, clean: str, reason: str, *, record: bool) -> Answer:
         answer = replace(self._finish(HANDOVER_TEXT, "offline", escalate=reason), intent="human")
@@ -305,7 +326,23 @@ class Answerer:
     def _offline(
         self, clean: str, route: Route, facts: StatusFacts | None, devices: Sequence[DeviceFacts]
     ) -> Answer:
-        """The offline reply for the route: composed from data, an FAQ entry, or an honest short reply."""
+        """The offline reply for the route: composed from data, an FAQ entry, or an honest short reply.
+
+        Without devices it depends only on the text, the route, the FAQ and the status: kept and reused, since
+        an incident day asks the same questions thousands of times."""
+        key = (clean, route, self.knowledge.version, hash(facts)) if not devices else None
+        if key is not None and (done := self._offline_done.get(key)) is not None:
+            return done
+        answer = self._compose_offline(clean, route, facts, devices)
+        if key is not None:
+            if len(self._offline_done) > 20_000:
+                self._offline_done.clear()
+            self._offline_done[key] = answer
+        return answer
+
+    def _compose_offline(
+        self, clean: str, route: Route, facts: StatusFacts | None, devices: Sequence[DeviceFacts]
+    ) -> Answer:
         draft = self.understanding.draft(route, facts, devices)
         if draft.faq_keys and self.safety.violations(draft.text):
             log.error("FAQ entry %r breaks a Never rule; not sending it", draft.faq_keys[0])
@@ -388,6 +425,9 @@ class Answerer:
             "I couldn't open a conversation with our staff just now, sorry. Your request is recorded and "
             f"our team will follow up; you can also reach us through {self.handover_fallback}."
         )
+
+
+DEVICE_STATUS_TTL = 10.0  # seconds a customer's device states are reused (they change on feed polls)
 
 
 async def _no_devices(customer_id: int) -> list[DeviceRecovery]:

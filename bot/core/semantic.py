@@ -51,8 +51,16 @@ class WordLlamaEmbedder:
 
     def __init__(self) -> None:
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        root = logging.getLogger()
+        handlers, level = list(root.handlers), root.level
         import wordllama  # deferred: a 16 MB load the CLI's other commands do not need
         from wordllama import WordLlama
+
+        # wordllama calls logging.basicConfig(level=INFO) on import: the application's logging is not its to set
+        for handler in root.handlers[:]:
+            if handler not in handlers:
+                root.removeHandler(handler)
+        root.setLevel(level)
 
         folder = Path(wordllama.__file__).resolve().parent
         self._model = WordLlama.load(cache_dir=folder, disable_download=True)

@@ -41,6 +41,9 @@ class Understanding:
         self._faq_version = ""
         self._topics: tuple[str, ...] = ()
         self.router = self._build_router()
+        # incident-day questions repeat: a route depends only on the text, the FAQ and the data types
+        self._routes: dict[tuple[str, bool], Route] = {}
+        self._applies: dict[tuple[str, str, int], bool] = {}
 
     def _build_router(self) -> Router:
         vocabulary: set[str] = set()
@@ -52,17 +55,37 @@ class Understanding:
     def _sync(self, status: StatusFacts | None) -> None:
         if self._faq_version != self.knowledge.version:
             self.router = self._build_router()
+            self._topics = ()
+            self._routes.clear()
+            self._applies.clear()
         topics = status.topics if status is not None else ()
         if topics != self._topics:
             self._topics = topics
             self.router.set_topics(topics)
+            self._routes.clear()
 
     def route(self, clean: str, *, device_id_found: bool, status: StatusFacts | None) -> Route:
         self._sync(status)
-        return self.router.route(clean, device_id_found=device_id_found, faq=self.retriever.best)
+        key = (clean, device_id_found)
+        route = self._routes.get(key)
+        if route is None:
+            route = self.router.route(clean, device_id_found=device_id_found, faq=self.retriever.best)
+            if len(self._routes) > 20_000:
+                self._routes.clear()
+            self._routes[key] = route
+        return route
 
     def applies(self, entry: FaqEntry, status: StatusFacts | None) -> bool:
         """False when the live status has overtaken the entry: it is not quoted then."""
+        key = (entry.key, entry.version, hash(status))
+        known = self._applies.get(key)
+        if known is None:
+            known = self._applies[key] = self._check(entry, status)
+            if len(self._applies) > 4096:
+                self._applies.clear()
+        return known
+
+    def _check(self, entry: FaqEntry, status: StatusFacts | None) -> bool:
         states = entry.states
         if states and status is not None and status.state not in states:
             return False

@@ -26,6 +26,7 @@ FIGURES: dict[str, list[str]] = {
     "bench_delivery": [r"achieved rate: [\d.]+ messages/s", r"duplicates 0 .* lost 0", r"run 2: .*SIGKILLed"],
     "bench_e2e": [r"throughput\s+product [\d.]+/s", r"accepted \(non-429\) requests: \d+", r"429s per bucket"],
     "bench_eval": [r"all sets, offline path: \d+/\d+ correct", r"all sets, llm path: \d+/\d+ correct"],
+    "bench_e2e_proc": [r"product / do-nothing throughput: [\d.]+"],
     "bench_feeds": [r"recovery page .* [\d.]+ payloads/s"],
     "bench_lookup_export": [
         r"lookup_by_device over 300 rows",

@@ -45,6 +45,7 @@ async def run(kind: str) -> None:
                 device_id_key=DEVICE_KEY,
                 knowledge_dir=REPO / "prompts",
                 questions_per_minute=600,
+                discord_global_rate_limit=0,  # limits off, as for the do-nothing bot: we measure overhead
             )
             services = await build_services(settings, device_key=DEVICE_KEY)
             bot = await create_bot(settings, services, guild_ready_timeout=0.2)

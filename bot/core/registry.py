@@ -94,6 +94,7 @@ class DeviceRegistry:
         self._pending: list[_Pending] = []
         self._writers: set[asyncio.Task[None]] = set()
         self._owners: set[int] | None = None  # customers with a device, read on first use (has_devices)
+        self._owners_lock = asyncio.Lock()
 
     def parse(self, raw: str) -> DeviceId:
         return parse_device_id(raw, self.serial_pattern)
@@ -132,8 +133,10 @@ class DeviceRegistry:
         """Whether the customer may have registered devices, without a query per question: the owners are
         read once, then kept up to date by this process's registrations (a removal keeps a stale "maybe")."""
         if self._owners is None:
-            async with self.db.sessions() as session:
-                self._owners = set(await session.scalars(select(col(Device.customer_id)).distinct()))
+            async with self._owners_lock:  # the first questions after a start wait for one read, not one each
+                if self._owners is None:
+                    async with self.db.sessions() as session:
+                        self._owners = set(await session.scalars(select(col(Device.customer_id)).distinct()))
         return customer_id in self._owners
 
     async def flush(self) -> None:

@@ -19,6 +19,7 @@ import random
 import sys
 import tempfile
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -26,14 +27,16 @@ sys.path.insert(0, str(ROOT))
 
 from bench._common import parse_with_smoke, summary  # noqa: E402
 from bench.bench_retrieval import SITUATIONS, SUBJECTS  # noqa: E402
-from bot.core.answering import Answerer, NoStatus, Question  # noqa: E402
+from bot.core.answering import Answerer, Question  # noqa: E402
 from bot.core.conversations import ConversationStore  # noqa: E402
 from bot.core.crypto import DeviceCipher  # noqa: E402
 from bot.core.db import Database  # noqa: E402
+from bot.core.feeds.detect import parse_feed  # noqa: E402
 from bot.core.knowledge import KnowledgeBase, make_entry  # noqa: E402
 from bot.core.llm import LLMClient  # noqa: E402
 from bot.core.prompts import load_prompts  # noqa: E402
 from bot.core.registry import DeviceRegistry  # noqa: E402
+from bot.core.status.service import StatusService  # noqa: E402
 from tests.fakes.openai_server import FakeOpenAI, Scripted  # noqa: E402
 
 GREETINGS = ["", "hi, ", "hello! ", "hey there, ", "quick question: ", "please help, ", "URGENT: "]
@@ -123,12 +126,18 @@ async def build(db: Database, llm: LLMClient | None, extra_entries: int) -> Answ
     ][:extra_entries]
     kb = KnowledgeBase([*prompts.faq, *extra])  # built once: KnowledgeBase.add re-indexes on every call
     assert len(kb) >= 200 or extra_entries < 180
+    # the sample incident's status, ingested as the bot ingests it: status questions are answered from it
+    cipher = DeviceCipher("bench-key-0123456789")
+    status = StatusService(db, cipher, fetcher=None)
+    feed = (ROOT / "prompts" / "sample-status" / "recovery.json").read_bytes()
+    await status.ingest(parse_feed(feed, now=datetime(2100, 1, 1, tzinfo=UTC)))
     answerer = Answerer(
         knowledge=kb,
         prompts=prompts,
         conversations=ConversationStore(db),
-        registry=DeviceRegistry(db, DeviceCipher("bench-key-0123456789")),
-        status=NoStatus(),
+        registry=DeviceRegistry(db, cipher),
+        status=status,
+        device_status=status.device_status,
         llm=llm,
         company="Larkspur",
         handover_fallback="611",

@@ -70,6 +70,10 @@ def _parser() -> argparse.ArgumentParser:
     ask.add_argument("question", nargs="?", help="the question, in quotes")
     ask.add_argument("--jsonl", type=Path, metavar="FILE", help='read {"q": ...} lines; write one JSON answer per line')
     ask.add_argument("--out", type=Path, metavar="FILE", help="with --jsonl: write answers here instead of stdout")
+    ask.add_argument(
+        "--as-customer", type=int, metavar="ID", default=None,
+        help="answer as this Discord user (their devices, history and rate limit); default: a fresh customer",
+    )
     return p
 
 
@@ -141,10 +145,12 @@ async def _cmd_devices_count(settings: Settings) -> int:
     return 0
 
 
-async def _cmd_ask(settings: Settings, question: str | None, jsonl: Path | None, out: Path | None) -> int:
+async def _cmd_ask(
+    settings: Settings, question: str | None, jsonl: Path | None, out: Path | None, customer: int | None = None
+) -> int:
     from bot.ask import run_ask
 
-    return await run_ask(settings, question, jsonl, out)
+    return await run_ask(settings, question, jsonl, out, customer)
 
 
 async def _cmd_sandbox(settings: Settings, latency_ms: float, jitter_ms: float) -> int:
@@ -228,7 +234,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         elif args.command == "ask":
             if (args.question is None) == (args.jsonl is None):
                 parser.parse_args(["ask", "--help"])
-            coro = _cmd_ask(settings, args.question, args.jsonl, args.out)
+            coro = _cmd_ask(settings, args.question, args.jsonl, args.out, args.as_customer)
         elif args.command == "db":
             coro = _cmd_db_upgrade(settings)
         elif args.devices_command == "export":

@@ -24,10 +24,10 @@ from bot.core.llm import LLMClient
 from bot.core.registry import DeviceRegistry
 from bot.core.services import build_answerer, build_llm, load_knowledge
 from bot.core.staff.faq import FaqStore
+from bot.core.status.service import StatusService
 from bot.core.status.snapshot import StatusSnapshots, stale_after
 
-CLI_CUSTOMER = 0  # nobody: no devices, no history
-UNLIMITED = 10**9  # a list of questions is not a customer typing too fast
+CLI_CUSTOMER = 0  # a fresh customer: no devices, no history (unless --as-customer names one)
 
 
 def render(answer: Answer) -> str:
@@ -107,7 +107,11 @@ async def open_read_only(settings: Settings, device_key: str, *, warn: TextIO | 
     try:
         conversations = ConversationStore(db)
         status: StatusProvider = NoStatus()
+        cipher = DeviceCipher(device_key)
+        device_status = None
         if stored:
+            # the customer's own devices and their restore states, read as the bot reads them
+            device_status = StatusService(db, cipher, fetcher=None).device_status
             await FaqStore(db, knowledge, conversations).load()
             feed_age = stale_after(settings.status_poll_seconds) if settings.status_feed_url else None
             status = StatusSnapshots(db, stale_after=feed_age)
@@ -119,11 +123,11 @@ async def open_read_only(settings: Settings, device_key: str, *, warn: TextIO | 
             prompts=prompts,
             knowledge=knowledge,
             conversations=conversations,
-            registry=DeviceRegistry(db, DeviceCipher(device_key), serial_pattern=settings.device_serial_pattern),
+            registry=DeviceRegistry(db, cipher, serial_pattern=settings.device_serial_pattern),
             status=status,
             llm=llm,
-            questions_per_minute=UNLIMITED,
-            read_only=True,
+            read_only=True,  # the same rules as a channel (the rate limit included), and nothing is written
+            device_status=device_status,
         )
     except BaseException:
         if llm is not None:
@@ -133,16 +137,20 @@ async def open_read_only(settings: Settings, device_key: str, *, warn: TextIO | 
     return ReadOnlyAnswers(answerer, db, llm)
 
 
-async def _answer(answers: ReadOnlyAnswers, question: str) -> Answer:
-    return await answers.answerer.answer(Question(customer_id=CLI_CUSTOMER, text=question, channel_id=0, kind="cli"))
+async def _answer(answers: ReadOnlyAnswers, question: str, customer: int = CLI_CUSTOMER) -> Answer:
+    return await answers.answerer.answer(Question(customer_id=customer, text=question, channel_id=0, kind="cli"))
 
 
-async def run_ask(settings: Settings, question: str | None, jsonl: Path | None, out: Path | None) -> int:
+async def run_ask(
+    settings: Settings, question: str | None, jsonl: Path | None, out: Path | None, customer: int | None = None
+) -> int:
+    """Answer as a channel would. `customer`: the Discord user id to answer as (their devices and history);
+    None: a fresh customer (with --jsonl, a fresh one per line unless the line names one)."""
     key = settings.device_id_key.get_secret_value() if settings.device_id_key else "cli-preview-key-not-for-storage"
     answers = await open_read_only(settings, key)
     try:
         if question is not None:
-            print(render(await _answer(answers, question)))
+            print(render(await _answer(answers, question, CLI_CUSTOMER if customer is None else customer)))
             return 0
         assert jsonl is not None
         try:
@@ -151,14 +159,14 @@ async def run_ask(settings: Settings, question: str | None, jsonl: Path | None, 
             raise UserFacingError(f"Cannot read {jsonl} ({exc.strerror}).") from None
         with source:
             if out is None:
-                return await _jsonl(answers, source, sys.stdout)
+                return await _jsonl(answers, source, sys.stdout, customer)
             with out.open("w", encoding="utf-8") as sink:
-                return await _jsonl(answers, source, sink)
+                return await _jsonl(answers, source, sink, customer)
     finally:
         await answers.close()
 
 
-async def _jsonl(answers: ReadOnlyAnswers, source: TextIO, sink: TextIO) -> int:
+async def _jsonl(answers: ReadOnlyAnswers, source: TextIO, sink: TextIO, customer: int | None) -> int:
     bad = 0
     for number, line in enumerate(source, start=1):
         if not line.strip():
@@ -166,13 +174,18 @@ async def _jsonl(answers: ReadOnlyAnswers, source: TextIO, sink: TextIO) -> int:
         try:
             item = json.loads(line)
             q = item["q"] if isinstance(item, dict) else None
-            if not isinstance(q, str):
+            who = item.get("customer", customer) if isinstance(item, dict) else customer
+            if not isinstance(q, str) or not (who is None or isinstance(who, int)):
                 raise ValueError
         except (ValueError, KeyError):
-            print(f"line {number}: expected a JSON object like {{\"q\": \"question\"}}; skipped", file=sys.stderr)
+            print(f"line {number}: expected a JSON object like {{\"q\": \"question\"}} (and an optional integer "
+                  "\"customer\"); skipped", file=sys.stderr)
             bad += 1
             continue
-        answer = await _answer(answers, q)
-        record = {"q": q, "answer": answer.text, "source": answer.source, "escalated": answer.escalate is not None}
+        answer = await _answer(answers, q, -number if who is None else who)  # a fresh customer per line
+        record = {
+            "q": q, "answer": answer.text, "source": answer.source, "intent": answer.intent,
+            "escalated": answer.escalate is not None,
+        }
         sink.write(json.dumps(record, ensure_ascii=False) + "\n")
     return 1 if bad else 0

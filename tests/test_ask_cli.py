@@ -34,7 +34,7 @@ def test_ask_jsonl_checks_a_list_of_questions(tmp_path: Path) -> None:
     r = run(["--jsonl", str(questions), "--out", str(tmp_path / "a.jsonl")], tmp_path)
     assert r.returncode == 0, r.stderr
     rows = [json.loads(line) for line in (tmp_path / "a.jsonl").read_text(encoding="utf-8").splitlines()]
-    assert [sorted(row) for row in rows] == [["answer", "escalated", "q", "source"]] * 3
+    assert [sorted(row) for row in rows] == [["answer", "escalated", "intent", "q", "source"]] * 3
     assert [row["escalated"] for row in rows] == [False, True, False]
     assert "don't know" in rows[2]["answer"]
     assert {row["source"] for row in rows} == {"offline"}

@@ -25,6 +25,8 @@ FIGURES: dict[str, list[str]] = {
     "bench_answers": [r"offline answers over a \d+-entry FAQ, .*: [\d,]+/s", r"\d+ LLM calls = [\d.]+%"],
     "bench_delivery": [r"achieved rate: [\d.]+ messages/s", r"duplicates 0 .* lost 0", r"run 2: .*SIGKILLed"],
     "bench_e2e": [r"throughput\s+product [\d.]+/s", r"accepted \(non-429\) requests: \d+", r"429s per bucket"],
+    "bench_eval": [r"all sets, offline path: \d+/\d+ correct", r"all sets, llm path: \d+/\d+ correct"],
+    "bench_e2e_proc": [r"product / do-nothing throughput: [\d.]+"],
     "bench_feeds": [r"recovery page .* [\d.]+ payloads/s"],
     "bench_pacing": [r"dm-burst\s+\d+ ms: \d+/\d+ answered", r"surge, surge mode\s+\d+ ms: .*429s \d+"],
     "bench_lookup_export": [

@@ -7,17 +7,21 @@ import logging
 import re
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Literal, Protocol
 
+from bot.core.compose import HANDOVER_TEXT, DeviceFacts, StatusFacts, compose, device_sentence, status_answer
+from bot.core.contradict import contradictions
 from bot.core.conversations import ConversationStore
-from bot.core.intents import detect_distress, detect_prompt_injection, wants_human
-from bot.core.knowledge import Hit, KnowledgeBase
+from bot.core.knowledge import FaqEntry, KnowledgeBase
 from bot.core.llm import LLMClient, LLMError
 from bot.core.prompts import Prompts, format_faq
-from bot.core.registry import DeviceRegistry, DeviceView
+from bot.core.registry import DeviceRegistry
+from bot.core.router import Route
+from bot.core.semantic import load_embedder
 from bot.core.status.labels import format_time
+from bot.core.status.recovery import DeviceRecovery
 from bot.core.status.snapshot import StatusSnapshot
 from bot.core.text.gate import OutputGate
 from bot.core.text.length import cap_answer, cap_parts
@@ -25,9 +29,9 @@ from bot.core.text.mentions import neutralize_mentions
 from bot.core.text.normalize import fold
 from bot.core.text.output import looks_like_internal_error
 from bot.core.text.rules import SafetyRules
-from bot.core.text.scanner import IdScanner
+from bot.core.text.scanner import DEVICE_ID_REMOVED, IdScanner
 from bot.core.text.split import split_message
-from bot.core.text.terms import analyze
+from bot.core.understanding import Understanding, intents_for
 
 log = logging.getLogger(__name__)
 
@@ -38,11 +42,15 @@ MAX_QUESTION_CHARS = 2000  # longer questions are cut (and the customer told) be
 HISTORY_TURNS = 8
 HISTORY_CHARS = 3000
 UNANSWERED_BEFORE_HANDOVER = 2
-INTENT_MARGIN = 0.1  # how much better than the runner-up a match must be to reuse an answer to its entry
+CACHE_BY_ENTRY = 0.6  # a route to one FAQ entry at least this sure shares the LLM's answer across rephrasings
+_ADVISING = frozenset({"faq", "status", "device", "unknown", "device_id"})  # answers that carry safety lines
+INTENT_HINTS = {
+    "faq": "a question the FAQ answers",
+    "unknown": "a question the FAQ may not answer: if it does not, say so and offer a member of staff",
+    "status": "a question about the status",
+    "device": "a question about the customer's own devices",
+}
 _PERSONAL = re.compile(r"\b(my|mine)\s+(device|phone|imei|meid|registration|wren)\b", re.IGNORECASE)
-_STATUS_WORDS = re.compile(
-    r"\b(status|update|progress|fixed|restored|when|eta|timeline|recover\w*|working again|back)\b", re.IGNORECASE
-)
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200f\u2028-\u202e\u2060-\u2064\ufeff]")
 
 
@@ -72,6 +80,7 @@ class Answer:
     answer_id: int | None = None
     faq_keys: tuple[str, ...] = ()
     parts: tuple[str, ...] = field(default=())
+    intent: str = ""  # what the router decided the customer meant (bot.core.router.Intent)
 
     @property
     def answered(self) -> bool:
@@ -125,6 +134,8 @@ class Answerer:
         max_messages: int = 2,
         clock: Callable[[], float] = time.monotonic,
         read_only: bool = False,
+        understanding: Understanding | None = None,
+        device_status: Callable[[int], Awaitable[Sequence[DeviceRecovery]]] | None = None,
     ) -> None:
         self.knowledge = knowledge
         self.prompts = prompts
@@ -143,6 +154,13 @@ class Answerer:
         self.limiter = RateLimiter(questions_per_minute, clock)
         self.read_only = read_only  # `python -m bot ask`: reads the cache and budget; writes no log, cache or tokens
         self._misses: dict[tuple[int, int], int] = {}  # (customer, place) -> unanswered questions in a row
+        self.understanding = understanding or Understanding(
+            knowledge, intents_for(prompts.directory), load_embedder(), company
+        )
+        self._device_status = device_status or _no_devices
+        self._devices_seen: dict[int, tuple[float, list[DeviceRecovery]]] = {}
+        self._offline_done: dict[tuple[str, Route, str, int], Answer] = {}
+        self.clock = clock
 
     def _missed_again(self, q: Question, answer: Answer) -> bool:
         key = (q.customer_id, q.channel_id)
@@ -194,26 +212,22 @@ class Answerer:
                 "then ask again: nothing you asked is lost.",
                 "limit",
             )
-        if not analyze(clean) and not re.search(r"\w", clean):
-            return self._finish(
-                "Hi! I'm the support assistant for the " + self.company + " outage. What would you like to "
-                "know? You can ask about your data, what to do with your phone, or the latest status.",
-                "offline",
-                instructions=self.safety.applicable("", ""),
-            )
-        if wants_human(clean):
+        status = await self.status.snapshot()
+        facts = status.facts if status is not None else None
+        route = self.understanding.route(clean, device_id_found=DEVICE_ID_REMOVED in clean, status=facts)
+        if route.intent == "human":
             return await self._handover_now(q, clean, "asked", record=record)
 
         conv_id = await self.conversations.open(q.customer_id, q.channel_id, q.kind) if record else None
-        status = await self.status.snapshot()
-        hits = self.knowledge.search(clean, k=3)
-
-        if detect_prompt_injection(clean):
-            answer = self._refusal(clean, hits, status)
+        devices: list[DeviceFacts] = []
+        if route.intent in ("status", "device"):
+            devices = list(await self.device_status(q.customer_id))
+        if route.intent in ("faq", "unknown") and self.llm is not None:
+            answer = await self._grounded(q, clean, route, status, conv_id)
         else:
-            answer = await self._grounded(q, clean, hits, status, conv_id)
-        if detect_distress(clean) and answer.escalate is None:
-            answer = replace(answer, escalate="upset")
+            answer = self._offline(clean, route, facts, devices)
+        if route.upset and answer.escalate is None and route.intent in _ADVISING:
+            answer = replace(answer, escalate="upset")  # shouting: answered, and a person brought in too
         if answer.escalate is None and self._missed_again(q, answer):
             # offered a person once already: the second question in a row the bot cannot answer goes to staff
             answer = replace(answer, escalate="unanswered")
@@ -231,12 +245,26 @@ class Answerer:
             answer = replace(answer, answer_id=answer_id)
         return answer
 
+    async def device_status(self, customer_id: int) -> list[DeviceRecovery]:
+        """The customer's devices and their restore states, read at most every few seconds per customer."""
+        now = self.clock()
+        seen = self._devices_seen.get(customer_id)
+        if seen is not None and now - seen[0] < DEVICE_STATUS_TTL:
+            return seen[1]
+        if not await self.registry.has_devices(customer_id):
+            return []
+        devices = list(await self._device_status(customer_id))
+        if len(self._devices_seen) > 50_000:
+            self._devices_seen.clear()
+        self._devices_seen[customer_id] = (now, devices)
+        return devices
+
+    def forget_devices(self, customer_id: int) -> None:
+        """The customer registered or removed a device: read their devices again next time."""
+        self._devices_seen.pop(customer_id, None)
+
     async def _handover_now(self, q: Question, clean: str, reason: str, *, record: bool) -> Answer:
-        text = (
-            "Of course. I'm bringing in a member of our support team; they can see this conversation, "
-            "so you won't need to repeat yourself."
-        )
-        answer = self._finish(text, "offline", instructions=self.safety.applicable(clean, ""), escalate=reason)
+        answer = replace(self._finish(HANDOVER_TEXT, "offline", escalate=reason), intent="human")
         if not record:
             return answer
         conv_id = await self.conversations.open(q.customer_id, q.channel_id, q.kind)
@@ -246,76 +274,78 @@ class Answerer:
         )
         return replace(answer, answer_id=answer_id)
 
-    def _refusal(self, clean: str, hits: list[Hit], status: StatusSnapshot | None) -> Answer:
-        text = (
-            "I can't do that: I only answer questions about the " + self.company + " outage, and I never "
-            "share anyone's device details or my instructions."
-        )
-        if hits and hits[0].confident:
-            text += "\n\n" + hits[0].entry.answer
-        return self._finish(text, "refusal", instructions=self.safety.applicable(clean, text), status=status)
-
     async def _grounded(
         self,
         q: Question,
         clean: str,
-        hits: list[Hit],
+        route: Route,
         status: StatusSnapshot | None,
         conv_id: int | None,
     ) -> Answer:
-        offline = self._offline(clean, hits, status)
-        if self.llm is None:
-            return offline
+        """An FAQ question (or one the FAQ does not answer) through the LLM, grounded on the same route."""
+        assert self.llm is not None
+        facts = status.facts if status is not None else None
+        offline = self._offline(clean, route, facts, [])
         status_version = status.version if status else "-"
-        devices = await self.registry.list_for(q.customer_id)
+        registered = await self.registry.list_for(q.customer_id)
         # an answer about "my phone" may depend on the asker's own devices: only then is it not shared
-        personal = bool(_PERSONAL.search(clean)) and bool(devices)
+        personal = bool(_PERSONAL.search(clean)) and bool(registered)
         # keyed on the folded question: one key however it is spelled
         folded = fold(clean, markdown=True, squeeze=True).text
         keys = [cache_key("q", " ".join(self.knowledge.key_terms(folded)), self.knowledge.version, status_version)]
-        top = hits[0] if hits else None
-        if top and top.confident and (len(hits) < 2 or hits[1].confidence < top.confidence - INTENT_MARGIN):
+        if route.intent == "faq" and route.faq_key and route.confidence >= CACHE_BY_ENTRY:
             # a clear match for one FAQ entry: rephrasings of that question share the LLM's answer
-            keys.append(cache_key("faq", top.entry.key, self.knowledge.version, status_version))
+            keys.append(cache_key("faq", route.faq_key, self.knowledge.version, status_version))
         if not personal:
             cached = await self.conversations.cached(keys)
             if cached is not None and self.scanner.contains(cached.answer):
                 log.error("a cached answer holds a device ID; not using it")
                 cached = None
             if cached is not None:
-                return self._finish(
-                    cached.answer, "cache", faq_keys=tuple(k for k in cached.faq_keys.split(",") if k)
-                )
+                hit = self._finish(cached.answer, "cache", faq_keys=tuple(k for k in cached.faq_keys.split(",") if k))
+                return replace(hit, intent=route.intent)
         if not await self.conversations.budget_left(self.daily_token_budget):
             log.info("daily LLM token budget reached; answering offline")
             return offline
+        entries = self.understanding.search(clean, k=3)
+        devices = list(await self.device_status(q.customer_id)) if registered else []
         try:
             # the conversation so far is read only when the LLM will see it
             history = await self.conversations.history(conv_id, HISTORY_TURNS, HISTORY_CHARS) if conv_id else []
-            reply = await self.llm.complete(self._messages(clean, hits, status, history, devices))
+            if not devices:  # no recovery news for them yet: their devices, masked
+                devices_text = ", ".join(f"{d.kind.upper()} {d.masked}" for d in registered)
+            else:
+                devices_text = "\n".join(device_sentence(d, ()) for d in devices)
+            reply = await self.llm.complete(self._messages(clean, route, entries, status, history, devices_text))
         except LLMError:
             return offline
         if not self.read_only:
             await self.conversations.spend(reply.tokens)
         if reply.handover_reason and not reply.text:
             return replace(offline, escalate="assistant")
-        own_ids = await self.registry.own_ids(q.customer_id) if devices else []
-        checked = self._check_llm_text(reply.text, hits, status, devices, own_ids)
+        own_ids = await self.registry.own_ids(q.customer_id) if registered else []
+        checked = self._check_llm_text(reply.text, entries, status, devices_text, own_ids)
         if checked is None:
             return offline
-        faq_keys = tuple(h.entry.key for h in hits if h.confident)
+        wrong = contradictions(checked, facts, dict(self.understanding.intents.topic_aliases))
+        if wrong:
+            log.warning("LLM answer contradicts the live status (%s); answering offline", wrong[0][:60])
+            return offline
+        faq_keys = (route.faq_key,) if route.intent == "faq" and route.faq_key else ()
         answer = self._finish(
             checked,
             "llm",
             instructions=self.safety.applicable(clean, checked),
-            status=status if _STATUS_WORDS.search(checked) and "as of" not in checked.lower() else None,
             faq_keys=faq_keys,
             escalate="assistant" if reply.handover_reason else None,
             allowed_ids=own_ids,
         )
+        answer = replace(answer, intent=route.intent)
         # the cache holds only answers built from no customer-specific input: no registered device in the
         # prompt, no conversation history, no device ID in the question; stored after every check
-        generic = not devices and not history and clean == _CONTROL.sub("", q.text).strip()[:MAX_QUESTION_CHARS]
+        generic = (
+            not registered and not history and clean == _CONTROL.sub("", q.text).strip()[:MAX_QUESTION_CHARS]
+        )
         if generic and not reply.handover_reason and not self.scanner.contains(answer.text) and not self.read_only:
             await self.conversations.store_cache(keys, answer.text, faq_keys, self.knowledge.version, q.customer_id)
         return answer
@@ -323,9 +353,9 @@ class Answerer:
     def _check_llm_text(
         self,
         text: str,
-        hits: list[Hit],
+        entries: Sequence[FaqEntry],
         status: StatusSnapshot | None,
-        devices: list[DeviceView],
+        devices_text: str,
         own_ids: list[str],
     ) -> str | None:
         """The LLM's text if it may be sent, else None (and the offline answer goes instead).
@@ -335,10 +365,11 @@ class Answerer:
         devices, the company's domains) does not, repeat the system prompt, or hold a device ID
         that is not the asker's own. Refusals are logged and counted (`self.gate.counters`).
         """
-        grounding = [format_faq(h.entry for h in hits)]
+        grounding = [format_faq(entries), devices_text]
         if status is not None:
             grounding += [status.text, status.line()]
-        grounding += [f"{d.kind.upper()} {d.masked}" for d in devices]
+            if status.facts is not None:  # what the model was shown of the status, as data
+                grounding.append(status_answer(status.facts, (), ()))
         never_text = text.replace(status.text, "") if status else text  # the status may quote "do not ..."
         verdict = self.gate.check(text, grounding=grounding, allowed_ids=own_ids, never_text=never_text)
         if not verdict.ok:
@@ -346,27 +377,42 @@ class Answerer:
             return None
         return text
 
-    def _offline(self, clean: str, hits: list[Hit], status: StatusSnapshot | None) -> Answer:
-        top = hits[0] if hits else None
-        if top is not None and top.confident:
-            body = top.entry.answer
-            if self.safety.violations(body):
-                log.error("FAQ entry %r breaks a Never rule; not sending it", top.entry.key)
-            else:
-                return self._finish(
-                    body,
-                    "offline",
-                    instructions=self.safety.applicable(clean, body),
-                    status=status,
-                    faq_keys=(top.entry.key,),
-                )
-        text = (
-            "I'm sorry, I don't know the answer to that yet, and I'd rather not guess. "
-            "A member of our support team can help: press **Talk to a person** below or use `/human`."
+    def _offline(
+        self, clean: str, route: Route, facts: StatusFacts | None, devices: Sequence[DeviceFacts]
+    ) -> Answer:
+        """The offline reply for the route: composed from data, an FAQ entry, or an honest short reply.
+
+        Without devices it depends only on the text, the route, the FAQ and the status: kept and reused, since
+        an incident day asks the same questions thousands of times."""
+        key = (clean, route, self.knowledge.version, hash(facts)) if not devices else None
+        if key is not None and (done := self._offline_done.get(key)) is not None:
+            return done
+        answer = self._compose_offline(clean, route, facts, devices)
+        if key is not None:
+            if len(self._offline_done) > 20_000:
+                self._offline_done.clear()
+            self._offline_done[key] = answer
+        return answer
+
+    def _compose_offline(
+        self, clean: str, route: Route, facts: StatusFacts | None, devices: Sequence[DeviceFacts]
+    ) -> Answer:
+        draft = self.understanding.draft(route, facts, devices)
+        if draft.faq_keys and self.safety.violations(draft.text):
+            log.error("FAQ entry %r breaks a Never rule; not sending it", draft.faq_keys[0])
+            draft = compose(Route("unknown", 0.0, route.text), company=self.company, status=facts)
+        text = draft.text if draft.status_line is None else f"{draft.text}\n\n{draft.status_line}"
+        # standing instructions go with answers about the incident, and only those the question touches
+        instructions = self.safety.applicable(clean, text) if draft.intent in _ADVISING else []
+        answer = self._finish(
+            text,
+            "refusal" if draft.source == "refusal" else "offline",
+            instructions=instructions,
+            faq_keys=draft.faq_keys,
+            escalate=draft.escalate,
+            offer_human=draft.offer_human,
         )
-        return self._finish(
-            text, "offline", instructions=self.safety.applicable(clean, ""), status=status, offer_human=True
-        )
+        return replace(answer, intent=draft.intent)
 
     def _finish(
         self,
@@ -404,19 +450,26 @@ class Answerer:
     def _messages(
         self,
         clean: str,
-        hits: list[Hit],
+        route: Route,
+        entries: Sequence[FaqEntry],
         status: StatusSnapshot | None,
         history: list[tuple[str, str]],
-        devices: list[DeviceView],
+        devices: str,
     ) -> list[dict[str, str]]:
+        facts = status.facts if status is not None else None
+        if facts is not None:
+            status_text = status_answer(facts, (), ()) + (f"\nIncident: {facts.title}." if facts.title else "")
+        else:
+            status_text = status.text if status else "No status has been published yet."
         system = self.prompts.render_system(
             {
                 "company": self.company,
-                "faq": format_faq(h.entry for h in hits) or "(no FAQ entry matches this question)",
-                "status": status.text if status else "No status has been published yet.",
+                "faq": format_faq(entries) or "(no FAQ entry matches this question)",
+                "status": status_text,
                 "status_as_of": format_time(status.as_of) if status else "not yet published",
                 "instructions": "\n".join("- " + i for i in self.safety.applicable(clean, "")) or "(none)",
-                "devices": ", ".join(f"{d.kind.upper()} {d.masked}" for d in devices) or "(none registered)",
+                "devices": devices or "(none registered)",
+                "intent": INTENT_HINTS.get(route.intent, route.intent),
             }
         )
         messages = [{"role": "system", "content": system}]
@@ -430,6 +483,13 @@ class Answerer:
             "I couldn't open a conversation with our staff just now, sorry. Your request is recorded and "
             f"our team will follow up; you can also reach us through {self.handover_fallback}."
         )
+
+
+DEVICE_STATUS_TTL = 10.0  # seconds a customer's device states are reused (they change on feed polls)
+
+
+async def _no_devices(customer_id: int) -> list[DeviceRecovery]:
+    return []
 
 
 def _squash(text: str) -> str:

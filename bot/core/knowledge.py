@@ -32,6 +32,11 @@ FILLER = frozenset({"urgent", "asap", "quick", "question"})
 Source = Literal["file", "staff"]
 
 _KEYWORDS = re.compile(r"^keywords\s*:(.*)$", re.IGNORECASE)
+_STATES = re.compile(r"^states\s*:(.*)$", re.IGNORECASE)
+INCIDENT_STATES = frozenset(
+    {"investigating", "identified", "monitoring", "recovering", "resolved", "postmortem", "scheduled", "in_progress",
+     "verifying", "completed"}
+)
 _FENCE = re.compile(r"^\s{0,3}(```|~~~)")
 
 
@@ -43,10 +48,12 @@ class FaqEntry:
     keywords: tuple[str, ...] = ()
     source: Source = "file"
     version: str = ""
+    states: tuple[str, ...] = ()  # incident states the entry applies to (empty: any); see prompts/README.md
 
     def __post_init__(self) -> None:
         if not self.version:
-            object.__setattr__(self, "version", entry_version(self.question, self.answer, self.keywords))
+            blob_keywords = (*self.keywords, *(f"state:{s}" for s in self.states))
+            object.__setattr__(self, "version", entry_version(self.question, self.answer, blob_keywords))
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,7 +79,12 @@ def entry_version(question: str, answer: str, keywords: Sequence[str]) -> str:
 
 
 def make_entry(
-    question: str, answer: str, keywords: Iterable[str] = (), source: Source = "staff", key: str | None = None
+    question: str,
+    answer: str,
+    keywords: Iterable[str] = (),
+    source: Source = "staff",
+    key: str | None = None,
+    states: Iterable[str] = (),
 ) -> FaqEntry:
     question = " ".join(question.split())
     answer = answer.strip()
@@ -81,7 +93,13 @@ def make_entry(
         raise KnowledgeError("The question is empty.")
     if not answer:
         raise KnowledgeError(f"The question {question!r} has no answer.")
-    return FaqEntry(key or slugify(question), question, answer, kws, source)
+    wanted = tuple(s.strip().lower().replace(" ", "_") for s in states if s.strip())
+    unknown = [s for s in wanted if s not in INCIDENT_STATES]
+    if unknown:
+        raise KnowledgeError(
+            f"Unknown state {unknown[0]!r} for {question!r}; use some of: " + ", ".join(sorted(INCIDENT_STATES)) + "."
+        )
+    return FaqEntry(key or slugify(question), question, answer, kws, source, states=wanted)
 
 
 # ---------------------------------------------------------------------------------------- parsing
@@ -124,13 +142,21 @@ def parse_faq(text: str, file: str = "faq.md") -> list[FaqEntry]:
             raise KnowledgeError("This '## ' heading has no question text after it.", file, number)
         lines = "\n".join(body).strip().splitlines()
         keywords: list[str] = []
-        if lines and (m := _KEYWORDS.match(lines[0].strip())):
-            keywords = m.group(1).split(",")
-            lines = lines[1:]
+        states: list[str] = []
+        for _ in range(2):  # `Keywords:` and `States:`, in either order, before the answer
+            if lines and (m := _KEYWORDS.match(lines[0].strip())):
+                keywords = m.group(1).split(",")
+                lines = lines[1:]
+            elif lines and (m := _STATES.match(lines[0].strip())):
+                states = m.group(1).split(",")
+                lines = lines[1:]
         answer = "\n".join(lines).strip()
         if not answer:
             raise KnowledgeError(f"The question {question!r} has no answer below it.", file, number)
-        entry = make_entry(question, answer, keywords, source="file")
+        try:
+            entry = make_entry(question, answer, keywords, source="file", states=states)
+        except KnowledgeError as exc:
+            raise KnowledgeError(exc.message, file, number) from None
         if entry.key in seen:
             first, other = seen[entry.key]
             raise KnowledgeError(
@@ -262,6 +288,7 @@ class KnowledgeBase:
             old.keywords if keywords is None else keywords,
             source="staff",
             key=key,
+            states=old.states,  # a staff edit keeps the operator's States line
         )
         self._check_question_free(entry.question, except_key=key)
         self._staff[key] = entry

@@ -19,6 +19,7 @@ from bot.core.text.rules import SafetyRules, parse_safety
 __all__ = ["SYSTEM_PLACEHOLDERS", "Prompts", "format_faq", "load_prompts", "parse_system_template"]
 
 SYSTEM_PLACEHOLDERS = frozenset({"company", "faq", "status", "status_as_of", "instructions", "devices"})
+OPTIONAL_PLACEHOLDERS = frozenset({"intent"})  # may be used, need not be: what the router decided the customer means
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,7 +33,8 @@ class Prompts:
         missing = SYSTEM_PLACEHOLDERS - set(values)
         if missing:
             raise KeyError(f"missing values for {sorted(missing)}")
-        return self.system_template.format_map({k: values[k] for k in SYSTEM_PLACEHOLDERS})
+        known = SYSTEM_PLACEHOLDERS | OPTIONAL_PLACEHOLDERS
+        return self.system_template.format_map({k: values.get(k, "") for k in known})
 
 
 def format_faq(entries: Iterable[FaqEntry]) -> str:
@@ -51,10 +53,10 @@ def parse_system_template(text: str, file: str = "system.md") -> str:
                 f"Unmatched brace ({exc}); write a literal {{ or }} as {{{{ or }}}}.", file, number
             ) from exc
         for name in fields:
-            if name not in SYSTEM_PLACEHOLDERS:
+            if name not in SYSTEM_PLACEHOLDERS | OPTIONAL_PLACEHOLDERS:
                 raise KnowledgeError(
                     f"Unknown placeholder {{{name}}}; the known ones are "
-                    + ", ".join("{" + p + "}" for p in sorted(SYSTEM_PLACEHOLDERS))
+                    + ", ".join("{" + p + "}" for p in sorted(SYSTEM_PLACEHOLDERS | OPTIONAL_PLACEHOLDERS))
                     + ".",
                     file,
                     number,

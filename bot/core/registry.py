@@ -94,6 +94,8 @@ class DeviceRegistry:
         self.max_inflight = max_inflight or 1
         self._pending: list[_Pending] = []
         self._writers: set[asyncio.Task[None]] = set()
+        self._owners: set[int] | None = None  # customers with a device, read on first use (has_devices)
+        self._owners_lock = asyncio.Lock()
 
     def parse(self, raw: str) -> DeviceId:
         return parse_device_id(raw, self.serial_pattern)
@@ -126,7 +128,20 @@ class DeviceRegistry:
         if len(self._writers) < self.max_inflight:
             self._writers.add(loop.create_task(self._write_loop(), name="device-registry-writer"))
         # shield: a caller that gives up must not cancel the write of the others in its batch
-        return await asyncio.shield(pending.future)
+        result = await asyncio.shield(pending.future)
+        if self._owners is not None:
+            self._owners.add(customer_id)
+        return result
+
+    async def has_devices(self, customer_id: int) -> bool:
+        """Whether the customer may have registered devices, without a query per question: the owners are
+        read once, then kept up to date by this process's registrations (a removal keeps a stale "maybe")."""
+        if self._owners is None:
+            async with self._owners_lock:  # the first questions after a start wait for one read, not one each
+                if self._owners is None:
+                    async with self.db.sessions() as session:
+                        self._owners = set(await session.scalars(select(col(Device.customer_id)).distinct()))
+        return customer_id in self._owners
 
     async def flush(self) -> None:
         """Wait until every registration queued so far is written (used at shutdown)."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import secrets
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,6 +29,7 @@ from bot.core.staff.drafts import StatusDrafts
 from bot.core.staff.faq import FaqStore
 from bot.core.staff.review import ReviewQueue
 from bot.core.staff.tickets import HandoverService
+from bot.core.status.recovery import DeviceRecovery
 from bot.core.status.service import StatusService
 from bot.core.text.scanner import IdScanner
 
@@ -99,6 +101,7 @@ def build_answerer(
     questions_per_minute: int | None = None,
     read_only: bool = False,
     scanner: IdScanner | None = None,
+    device_status: Callable[[int], Awaitable[Sequence[DeviceRecovery]]] | None = None,
 ) -> Answerer:
     return Answerer(
         knowledge=knowledge,
@@ -116,6 +119,7 @@ def build_answerer(
         max_chars=settings.answer_max_chars,
         max_messages=settings.answer_max_messages,
         read_only=read_only,
+        device_status=device_status,
     )
 
 
@@ -186,7 +190,7 @@ async def build_services(settings: Settings, *, device_key: str, migrate: bool =
     )
     answerer = build_answerer(
         settings, prompts=prompts, knowledge=knowledge, conversations=conversations, registry=registry,
-        status=status, llm=llm, scanner=scanner,
+        status=status, llm=llm, scanner=scanner, device_status=status.device_status,
     )
     dm_channels = DmChannels(db)
     faq = FaqStore(db, knowledge, conversations)

@@ -29,9 +29,11 @@ class RegisterDeviceModal(discord.ui.Modal, title="Register your phone"):
 
     async def on_submit(self, interaction: discord.Interaction) -> None:
         # InvalidDeviceId and DatabaseUnavailable carry customer-facing messages: on_error shows them
-        result = await bot_of(interaction).services.registry.register(
+        services = bot_of(interaction).services
+        result = await services.registry.register(
             interaction.user.id, self.device_id.value, username=interaction.user.name
         )
+        services.answerer.forget_devices(interaction.user.id)  # the next answer sees the new device
         device = result.device
         if result.created:
             text = (
@@ -88,6 +90,7 @@ class Devices(commands.GroupCog, group_name="device"):
             except ValueError:
                 removed = False
         if removed:
+            self.bot.services.answerer.forget_devices(interaction.user.id)
             await reply_interaction(interaction, "Done: that device is no longer registered.")
         else:
             await reply_interaction(

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from bot.core.answering import Answerer, NoStatus, Question
+from bot.core.compose import Progress, StatusFacts
 from bot.core.conversations import ConversationStore
 from bot.core.crypto import DeviceCipher
 from bot.core.db import Database
@@ -26,10 +27,20 @@ THEIRS = "356938035643809"
 AS_OF = datetime(2026, 11, 28, 18, 30, tzinfo=UTC)
 
 
+FACTS = StatusFacts(
+    title="Contacts, calendars and photos unavailable",
+    state="recovering",
+    as_of=AS_OF,
+    body="Contacts are being restored.",
+    progress=(Progress("contacts", "in_progress", 40), Progress("calendar", "pending"), Progress("photos", "pending")),
+    next_update_by=datetime(2026, 11, 29, 6, 0, tzinfo=UTC),
+)
+
+
 class FixedStatus:
     def __init__(self, text: str = "Contacts are being restored; calendars and photos are still being investigated.",
                  version: str = "v1") -> None:
-        self.snap = StatusSnapshot(text=text, as_of=AS_OF, version=version)
+        self.snap = StatusSnapshot(text=text, as_of=AS_OF, version=version, facts=FACTS)
 
     async def snapshot(self) -> StatusSnapshot | None:
         return self.snap
@@ -93,13 +104,13 @@ def q(text: str, customer: int = 1, channel: int = 500) -> Question:
 # -- offline ---------------------------------------------------------------------------------
 
 
-async def test_offline_answer_comes_from_the_faq_with_status_and_standing_instructions(db: Database) -> None:
+async def test_offline_answer_comes_from_the_faq_with_standing_instructions(db: Database) -> None:
     answerer = make_answerer(db, status=FixedStatus())
     a = await answerer.answer(q("should I factory reset my phone?"))
-    assert a.source == "offline"
+    assert a.source == "offline" and a.intent == "faq"
     assert a.faq_keys == ("should-i-reset-or-restore-my-phone",)
     assert "do not reset your phone" in a.text.lower()
-    assert "Status as of 28 Nov 2026, 18:30 UTC" in a.text
+    assert "as of" not in a.text.lower()  # no status paragraph under an answer that is not about the status
     assert "Keep your phone switched on and charged" in a.text  # the unconditional instruction
     assert not answerer.safety.violations(a.text)
     assert a.answer_id is not None and not a.offer_human
@@ -125,16 +136,37 @@ async def test_asking_for_a_person_escalates(db: Database) -> None:
     assert "support team" in a.text
 
 
-async def test_an_upset_customer_gets_an_answer_and_a_person(db: Database) -> None:
-    a = await make_answerer(db).answer(q("THIS IS UNACCEPTABLE!!! are my wedding photos gone forever?"))
+async def test_an_upset_customer_gets_empathy_an_answer_and_a_person(db: Database) -> None:
+    a = await make_answerer(db, status=FixedStatus()).answer(
+        q("THIS IS UNACCEPTABLE!!! are my wedding photos gone forever?")
+    )
     assert a.escalate == "upset"
-    assert a.faq_keys  # still answered
+    assert a.text.startswith("I'm really sorry")
+    assert "photos not started yet" in a.text  # still answered, from the status
+
+
+async def test_a_status_question_is_answered_from_data(db: Database) -> None:
+    answerer = make_answerer(db, status=FixedStatus())
+    a = await answerer.answer(q("is my calendar restored?"))
+    assert (a.intent, a.source, a.faq_keys) == ("status", "offline", ())
+    assert "calendar not started yet" in a.text
+    assert "28 Nov 2026, 18:30 UTC" in a.text and "29 Nov 2026, 06:00 UTC" in a.text  # as of, next update
+    assert "contacts being restored" not in a.text  # only what was asked
+
+
+async def test_small_talk_is_answered_and_never_counts_as_unanswered(db: Database) -> None:
+    answerer = make_answerer(db, status=FixedStatus())
+    for text in ("thanks", "asdfgh", "ok"):
+        a = await answerer.answer(q(text))
+        assert a.answered and a.escalate is None and not a.offer_human
+        assert "as of" not in a.text.lower()
 
 
 @pytest.mark.parametrize("text", ["", "   ", "🙂🙂🙂", "\x00\x01\x02\x03", "?!?!"])
 async def test_empty_emoji_and_binary_get_a_friendly_prompt(db: Database, text: str) -> None:
     a = await make_answerer(db).answer(q(text))
     assert "What would you like to know?" in a.text
+    assert a.escalate is None
     assert a.parts and all(len(p) <= 2000 for p in a.parts)
 
 
@@ -180,14 +212,18 @@ async def test_llm_request_is_grounded_and_leaks_nothing(db: Database, fake_llm:
     await answerer.registry.register(1, MINE)
     await answerer.registry.register(2, THEIRS)
     fake_llm.queue(Scripted(text="As of 28 Nov 2026, 18:30 UTC, contacts are being restored."))
-    a = await answerer.answer(q(f"when will my data be back? also here is {THEIRS}, ignore nothing"))
+    a = await answerer.answer(q("can I back up my phone to my computer now?", customer=1))
     assert a.source == "llm"
     sent = fake_llm.requests[0]
     system = sent["messages"][0]["content"]
     assert "28 Nov 2026, 18:30 UTC" in system
-    assert "Contacts are being restored" in system
-    assert "When will it be fixed?" in system  # the matching FAQ entry
+    assert "contacts being restored (40%)" in system  # the live status, as data
+    assert "Can I back up my phone now?" in system  # the matching FAQ entry
+    assert "a question the FAQ answers" in system  # the intent
     assert "****7518" in system  # the asker's own device, masked
+    # a device ID in the question never reaches the LLM: the customer is told not to post it
+    other = await answerer.answer(q(f"here is {THEIRS}, ignore nothing", customer=1))
+    assert other.intent == "device_id" and len(fake_llm.requests) == 1
     everything = fake_llm.all_sent_text()
     assert MINE not in everything and THEIRS not in everything
     assert "****3809" not in everything  # another customer's device, not even masked
@@ -214,15 +250,15 @@ async def test_llm_answer_breaking_a_never_rule_is_replaced_by_the_offline_answe
 async def test_llm_failures_fall_back_to_offline(db: Database, fake_llm: FakeOpenAI, failure: Scripted) -> None:
     fake_llm.default = failure
     answerer = make_answerer(db, llm=llm_for(fake_llm, timeout=1.0))
-    a = await answerer.answer(q("is my data lost?"))
+    a = await answerer.answer(q("can I back up my phone now?"))
     assert a.source == "offline"
-    assert a.faq_keys == ("is-my-data-lost",)
+    assert a.faq_keys == ("can-i-back-up-my-phone-now",)
     assert fake_llm.requests  # it really tried
 
 
 async def test_llm_down_entirely_falls_back(db: Database) -> None:
     down = LLMClient(api_key="k", model="m", base_url="http://127.0.0.1:9/v1", timeout=1, max_retries=0)
-    a = await make_answerer(db, llm=down).answer(q("is my data lost?"))
+    a = await make_answerer(db, llm=down).answer(q("can I back up my phone now?"))
     await down.close()
     assert a.source == "offline"
 
@@ -231,7 +267,7 @@ async def test_llm_output_is_scrubbed_of_mentions_and_masks_the_askers_id(db: Da
     answerer = make_answerer(db, llm=llm_for(fake_llm))
     await answerer.registry.register(1, MINE)
     fake_llm.queue(Scripted(text=f"Hi @everyone <@&99>! Your phone {MINE} is fine."))
-    a = await answerer.answer(q("is my phone ok?"))
+    a = await answerer.answer(q("can I back up my phone now?"))
     assert a.source == "llm"
     assert "@everyone" not in a.text and "<@&99>" not in a.text
     assert MINE not in a.text and "****7518" in a.text
@@ -242,7 +278,7 @@ async def test_llm_output_with_someone_elses_id_is_not_sent(db: Database, fake_l
     await answerer.registry.register(1, MINE)
     spaced = " ".join([THEIRS[:2], THEIRS[2:8], THEIRS[8:]]).replace(" ", "\u00a0")
     fake_llm.queue(Scripted(text=f"Your phone {MINE} is fine; so is {spaced}."))
-    a = await answerer.answer(q("is my phone ok?"))
+    a = await answerer.answer(q("can I back up my phone now?"))
     assert a.source == "offline"  # the model misbehaved: its answer is not used at all
     assert THEIRS[8:] not in a.text and "fine; so is" not in a.text
     assert answerer.gate.counters.reasons["device"] == 1
@@ -279,23 +315,23 @@ async def test_identical_questions_reuse_the_answer_until_the_faq_changes(
     db: Database, fake_llm: FakeOpenAI
 ) -> None:
     answerer = make_answerer(db, llm=llm_for(fake_llm), status=FixedStatus())
-    fake_llm.default = Scripted(text="Not necessarily: the data is probably still on your phone.")
-    first = await answerer.answer(q("Is my data lost?"))
-    second = await answerer.answer(q("is my data LOST", customer=2))
+    fake_llm.default = Scripted(text="Yes, copy your photos to a computer without deleting them.")
+    first = await answerer.answer(q("Can I back up my phone now?"))
+    second = await answerer.answer(q("can i back up my phone NOW", customer=2))
     assert (first.source, second.source) == ("llm", "cache")
     assert len(fake_llm.requests) == 1
     answerer.knowledge.add("Is there a workaround?", "No workaround is known yet.", ["workaround"])
-    third = await answerer.answer(q("is my data lost?", customer=3))
+    third = await answerer.answer(q("can I back up my phone now?", customer=3))
     assert third.source == "llm"
     assert len(fake_llm.requests) == 2
 
 
 async def test_rephrasings_of_one_faq_question_share_one_llm_answer(db: Database, fake_llm: FakeOpenAI) -> None:
     answerer = make_answerer(db, llm=llm_for(fake_llm), status=FixedStatus())
-    asked, rephrased = "Is my data lost?", "are my contacts lost forever?"
+    asked, rephrased = "Can I back up my phone now?", "is it ok to make a backup of my phone"
     # two phrasings, not one spelled twice: only the FAQ entry they both clearly match can join them
     assert answerer.knowledge.key_terms(asked) != answerer.knowledge.key_terms(rephrased)
-    fake_llm.default = Scripted(text="Not necessarily: the data is probably still on your phone.")
+    fake_llm.default = Scripted(text="Yes, copy your photos to a computer without deleting them.")
     first = await answerer.answer(q(asked))
     second = await answerer.answer(q(rephrased, customer=2))
     assert (first.source, second.source) == ("llm", "cache")
@@ -311,9 +347,9 @@ async def test_rephrasings_of_one_faq_question_share_one_llm_answer(db: Database
 async def test_status_change_invalidates_cached_answers(db: Database, fake_llm: FakeOpenAI) -> None:
     status = FixedStatus()
     answerer = make_answerer(db, llm=llm_for(fake_llm), status=status)
-    await answerer.answer(q("when will it be fixed?"))
-    status.snap = StatusSnapshot(text="Contacts restored for all.", as_of=AS_OF, version="v2")
-    a = await answerer.answer(q("when will it be fixed?", customer=2))
+    await answerer.answer(q("can I back up my phone now?"))
+    status.snap = StatusSnapshot(text="Contacts restored for all.", as_of=AS_OF, version="v2", facts=FACTS)
+    a = await answerer.answer(q("can I back up my phone now?", customer=2))
     assert a.source == "llm"
     assert len(fake_llm.requests) == 2
 

@@ -235,3 +235,23 @@ async def test_damaged_sqlite_file_fails_clearly_and_is_not_overwritten(tmp_path
         await db.upgrade()
     await db.dispose()
     assert path.read_bytes() == b"this is not a database" * 100
+
+
+async def test_has_devices_knows_owners_without_a_query_per_question(tmp_path) -> None:
+    from bot.core.crypto import DeviceCipher
+    from bot.core.db import Database
+    from bot.core.registry import DeviceRegistry
+    from tests.conftest import TEST_KEY
+
+    db = Database(f"sqlite+aiosqlite:///{tmp_path}/owners.db")
+    await db.upgrade()
+    try:
+        registry = DeviceRegistry(db, DeviceCipher(TEST_KEY))
+        await registry.register(1, "490154203237518")
+        assert await registry.has_devices(1) and not await registry.has_devices(2)
+        await registry.register(2, "356938035643809")  # registered after the owners were read
+        assert await registry.has_devices(2)
+        fresh = DeviceRegistry(db, DeviceCipher(TEST_KEY))
+        assert await fresh.has_devices(2) and not await fresh.has_devices(3)
+    finally:
+        await db.dispose()

@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlmodel import col
 
+from bot.core.compose import StatusFacts, progress_from
 from bot.core.db import Database
 from bot.core.kv import Kv
 from bot.core.models import StatusUpdate, utcnow
@@ -30,6 +31,7 @@ class StatusSnapshot:
     as_of: datetime
     version: str
     stale: bool = False  # the last good fetch of the feed is old
+    facts: StatusFacts | None = None  # the latest update as data: answers are composed from it
 
     def line(self) -> str:
         warning = STALE_IN_ANSWER if self.stale else ""
@@ -117,4 +119,13 @@ class StatusSnapshots:
         version = hashlib.sha256("|".join(f"{r.key}:{r.content_hash}" for r in rows).encode()).hexdigest()[:16]
         last_good = datetime.fromisoformat(last_good_text) if last_good_text else None
         stale = self.stale_after is not None and (last_good is None or self.clock() - last_good > self.stale_after)
-        return StatusSnapshot(text=text, as_of=latest.published_at, version=version, stale=stale)
+        facts = StatusFacts(
+            title=latest.incident_title,
+            state=latest.state,
+            as_of=latest.published_at,
+            body=latest.body,
+            progress=progress_from(json.loads(latest.progress or "{}")),
+            next_update_by=latest.next_update_by,
+            stale=stale,
+        )
+        return StatusSnapshot(text=text, as_of=latest.published_at, version=version, stale=stale, facts=facts)

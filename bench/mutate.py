@@ -329,14 +329,15 @@ def mutants_for(path: Path, root: Path = ROOT, functions: set[str] | None = None
         new_node = cand.transform(node)
         ast.fix_missing_locations(new_node)
         text = ast.unparse(new_node)
-        replacement = text if cand.statement else f"({text})"
-        mutated = source[:start] + replacement.encode() + source[end:]
-        expected = _Replace(node, cand.transform).visit(ast.parse(source))
-        try:
-            ok = ast.dump(ast.parse(mutated)) == ast.dump(expected)
-        except SyntaxError:
-            ok = False
-        if not ok:
+        expected = ast.dump(_Replace(node, cand.transform).visit(ast.parse(source)))
+        # bare if that parses to the intended tree, else in parentheses (precedence), else dropped
+        for replacement in [text] if cand.statement else [text, f"({text})"]:
+            try:
+                if ast.dump(ast.parse(source[:start] + replacement.encode() + source[end:])) == expected:
+                    break
+            except SyntaxError:
+                pass
+        else:
             continue
         original = source[start:end].decode("utf-8", "replace")
         if cand.operator == "remove statement":

@@ -675,6 +675,7 @@ class Campaign:
     timeout_factor: float = 3.0
     timeout_extra: float = 20.0
     only: set[str] | None = None  # mutant keys to run (from an earlier report)
+    specs: list[str] = field(default_factory=list)  # as given on the command line, for the report
     run_tests: RunTests = run_pytest
     echo: Callable[[str], None] = _say
     results: list[Mutant] = field(default_factory=list)
@@ -805,6 +806,7 @@ def write_json(path: Path, campaign: Campaign, argv: Sequence[str], seconds: flo
         "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "commit": _git_head(campaign.root),
         "argv": list(argv),
+        "specs": campaign.specs,
         "seed": campaign.seed,
         "budget": campaign.budget,
         "seconds": round(seconds, 1),
@@ -914,8 +916,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             carried = [_mutant_from(r) for r in rows if r["status"] in (KILLED, TIMEOUT)]
             rows = [r for r in rows if r["status"] not in (KILLED, TIMEOUT)]
         only = {r["key"] for r in rows}
-        specs = specs or sorted({r["path"] for r in earlier["mutants"]})
-    targets = build_targets(root, specs or default_specs(root), args.tests)
+        specs = specs or earlier.get("specs") or sorted({r["path"] for r in earlier["mutants"]})
+    specs = list(specs or default_specs(root))
+    targets = build_targets(root, specs, args.tests)
     if args.list:
         for t in targets:
             ms = mutants_for(t.path, root, t.functions)
@@ -925,7 +928,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     campaign = Campaign(
         root, targets, args.budget, args.max_per_module, args.seed, not args.no_coverage,
-        args.timeout_factor, args.timeout_extra, only,
+        args.timeout_factor, args.timeout_extra, only, specs=specs,
     )  # fmt: skip
     started = time.monotonic()
     try:

@@ -67,6 +67,12 @@ def test_applicable() -> None:
     assert rules.applicable("x", "you must not Reset it") == [always, "Do not reset it, not even once."]
 
 
+def test_a_short_when_word_ending_in_y_also_matches_its_plural() -> None:
+    rules = parse_safety("## Always\n- Never share your code. (when: spy)\n## Never\n- factory reset\n")
+    assert rules.applicable("are there spies on my phone?", "") == ["Never share your code."]
+    assert rules.applicable("a spy?", "") == ["Never share your code."]
+
+
 def test_violations() -> None:
     rules = parse_safety(RULES)
     assert rules.violations("Please remove the battery now") == ["(?<!not )\\bremove the battery"]
@@ -351,6 +357,11 @@ def test_not_internal_errors(text: str) -> None:
 )
 def test_distress(text: str) -> None:
     assert detect_distress(text)
+
+
+def test_three_words_of_five_in_capitals_is_shouting() -> None:
+    assert detect_distress("WHERE ARE THEY now please")  # 60%: the threshold itself counts
+    assert not detect_distress("WHERE ARE they now please")
 
 
 @pytest.mark.parametrize(

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import asyncio
 import json
 import struct
 from collections.abc import AsyncIterator
@@ -212,3 +213,11 @@ def test_chart_of_nothing_is_still_a_chart() -> None:
     png = render_chart(Series([], [], [], []))
     w, h = png_size(png)
     assert w > 300 and h > 200
+
+
+async def test_an_export_includes_a_registration_still_being_written(services: Services) -> None:
+    pending = asyncio.create_task(services.registry.register(ALICE, IMEI))
+    await asyncio.sleep(0)  # queued for the group-commit writer, not committed yet
+    exported = await services.privacy.export(ALICE)
+    assert [d["device_id"] for d in exported["devices"]] == [IMEI]
+    assert (await pending).created

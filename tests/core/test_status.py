@@ -242,6 +242,29 @@ async def test_polling_uses_etags_and_the_device_cursor(db: Database, feed: Feed
     await svc.poll()
     assert feed.requests[1]["since"] == "cur-1"
     assert feed.requests[0]["if-none-match"] == ""
+    # an answer to ?since= depends on the cursor: validators of another answer must not turn it into a 304
+    assert feed.requests[1]["if-none-match"] == ""
+
+
+async def test_a_request_with_a_cursor_is_never_conditional(db: Database, feed: FeedServer) -> None:
+    stamp = "Sat, 28 Nov 2026 12:00:00 GMT"
+    feed.current = FeedResponse(recovery_feed([upd("a", 8, "One.")], [], cursor="cur-1"), last_modified=stamp)
+    svc = service(db, feed.url)
+    await svc.poll()
+    feed.current = FeedResponse(recovery_feed([upd("a", 8, "One.")], [], cursor="cur-2"), last_modified=stamp)
+    await svc.poll()
+    assert feed.requests[1] == {"since": "cur-1", "if-none-match": "", "if-modified-since": ""}
+
+
+async def test_a_feed_without_a_cursor_keeps_the_one_it_had(db: Database, feed: FeedServer) -> None:
+    feed.serve(recovery_feed([upd("a", 8, "One.")], [], cursor="cur-1"))
+    svc = service(db, feed.url)
+    await svc.poll()
+    feed.serve(recovery_feed([upd("a", 8, "One."), upd("b", 9, "Two.")], [], cursor=None))
+    await svc.poll()
+    feed.serve(recovery_feed([upd("a", 8, "One."), upd("b", 9, "Two."), upd("c", 10, "Three.")], [], cursor=None))
+    await svc.poll()
+    assert [r["since"] for r in feed.requests] == ["", "cur-1", "cur-1"]
 
 
 async def test_not_modified_is_a_good_poll(db: Database, feed: FeedServer) -> None:
@@ -341,6 +364,49 @@ async def test_summary_once_per_slot_and_reminder_once_per_promise(db: Database)
     assert await svc.reminder_tick() and not await svc.reminder_tick()
     staff = [p for p in await outbox(db, "post") if p.target_id == STAFF_CH]
     assert len(staff) == 1 and "promised the next update by 28 Nov 15:00 UTC" in staff[0].payload
+
+
+async def test_reminder_only_for_an_open_promise_from_its_reminder_time_on(db: Database) -> None:
+    promise = "2026-11-28T15:00:00Z"
+    at_reminder_time = Clock(datetime(2026, 11, 28, 14, 45, tzinfo=UTC))  # exactly 15 minutes before
+    # no reminder without a reminder lead time or a staff channel, and none before any update
+    assert not await service(db, clock=at_reminder_time, reminder_minutes=0).reminder_tick()
+    svc = service(db, clock=at_reminder_time, reminder_minutes=15)
+    assert await svc.reminder_tick() is False
+    await svc.ingest(parse_feed(recovery_feed([upd("a", 11, "Working.")]), "recovery", now=at_reminder_time.now))
+    assert await svc.reminder_tick() is False  # nothing promised
+    no_staff = StatusService(db, DeviceCipher(TEST_KEY), fetcher=None, clock=at_reminder_time, reminder_minutes=15)
+    await svc.ingest(
+        parse_feed(
+            recovery_feed([upd("a", 11, "Working."), upd("b", 12, "Still working.", next_update_by=promise)]),
+            "recovery",
+            now=at_reminder_time.now,
+        )
+    )
+    assert await no_staff.reminder_tick() is False
+    assert await service(db, clock=at_reminder_time, reminder_minutes=0).reminder_tick() is False
+    early = Clock(at_reminder_time.now - timedelta(seconds=1))
+    assert await service(db, clock=early, reminder_minutes=15).reminder_tick() is False
+    assert [p for p in await outbox(db, "post") if p.target_id == STAFF_CH] == []
+    assert await svc.reminder_tick() is True
+    staff = [p for p in await outbox(db, "post") if p.target_id == STAFF_CH]
+    assert len(staff) == 1 and "which is in 15 minutes" in staff[0].payload
+
+
+async def test_no_reminder_once_the_incident_is_resolved(db: Database) -> None:
+    clock = Clock(datetime(2026, 11, 28, 14, 50, tzinfo=UTC))
+    svc = service(db, clock=clock, reminder_minutes=15)
+    await svc.ingest(
+        parse_feed(
+            recovery_feed(
+                [upd("a", 11, "Fixed.", state="resolved", next_update_by="2026-11-28T15:00:00Z")], state="resolved"
+            ),
+            "recovery",
+            now=clock.now,
+        )
+    )
+    assert await svc.reminder_tick() is False
+    assert [p for p in await outbox(db, "post") if p.target_id == STAFF_CH] == []
 
 
 async def test_no_summary_when_everything_is_resolved(db: Database) -> None:

@@ -17,6 +17,7 @@ class FeedResponse:
     content_type: str = "application/json"
     delay: float = 0.0
     etag: bool = True
+    last_modified: str | None = None  # sent as Last-Modified when set
 
 
 @dataclass
@@ -46,7 +47,7 @@ class FeedServer:
 
     async def _feed(self, request: web.Request) -> web.StreamResponse:
         self.requests.append({"since": request.query.get("since", ""), "if-none-match": request.headers.get(
-            "If-None-Match", "")})
+            "If-None-Match", ""), "if-modified-since": request.headers.get("If-Modified-Since", "")})
         item = self.script.popleft() if self.script else self.current
         if item.delay:
             await asyncio.sleep(item.delay)
@@ -54,4 +55,6 @@ class FeedServer:
         if item.status == 200 and item.etag and request.headers.get("If-None-Match") == tag:
             return web.Response(status=304)
         headers = {"ETag": tag} if item.etag and item.status == 200 else {}
+        if item.last_modified and item.status == 200:
+            headers["Last-Modified"] = item.last_modified
         return web.Response(body=item.body, status=item.status, content_type=item.content_type, headers=headers)

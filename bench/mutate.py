@@ -867,6 +867,28 @@ def build_targets(root: Path, specs: Sequence[str], tests_override: Sequence[str
     return targets
 
 
+def _combine(root: Path, reports: Sequence[Path], json_out: Path | None, markdown_out: Path | None) -> int:
+    rank = {KILLED: 0, TIMEOUT: 1, SURVIVED: 2, NO_COVERAGE: 3, ERROR: 4}
+    best: dict[str, Mutant] = {}
+    loaded = [json.loads(p.read_text("utf-8")) for p in reports]
+    for report in loaded:
+        for row in report["mutants"]:
+            m = _mutant_from(row)
+            if m.key not in best or rank[m.status] < rank[best[m.key].status]:
+                best[m.key] = m
+    first = loaded[0]
+    campaign = Campaign(root, [], first.get("budget", 0), specs=first.get("specs", []))
+    campaign.results = sorted(best.values(), key=lambda m: (m.path, m.lineno, m.col))
+    campaign.enumerated = {k: v for r in loaded for k, v in r.get("enumerated", {}).items()}
+    print(f"combined {', '.join(str(p) for p in reports)}")
+    print_summary(campaign.results)
+    if json_out:
+        write_json(json_out, campaign, ["--combine", *map(str, reports)], 0.0)
+    if markdown_out:
+        write_markdown(markdown_out, campaign, 0.0)
+    return 0
+
+
 def _mutant_from(row: dict[str, Any]) -> Mutant:
     names = {f.name for f in Mutant.__dataclass_fields__.values()}
     return Mutant(**{k: v for k, v in row.items() if k in names})
@@ -898,6 +920,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         action="store_true",
         help="with --from-report: rerun only its survivors and count its killed mutants as they were",
     )
+    ap.add_argument(
+        "--combine",
+        type=Path,
+        nargs="+",
+        metavar="REPORT",
+        help="merge --json reports of the same mutants run against different tests (killed in any = killed)",
+    )
     ap.add_argument("--json", type=Path, help="write the results as JSON")
     ap.add_argument("--markdown", type=Path, help="write the results as markdown")
     ap.add_argument("--list", action="store_true", help="list the mutants and their tests; run nothing")
@@ -905,8 +934,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = ap.parse_args(argv)
     root = args.root.resolve()
 
+    if args.combine:
+        return _combine(root, args.combine, args.json, args.markdown)
     only: set[str] | None = None
     carried: list[Mutant] = []
+    rows: list[dict[str, Any]] = []
     specs = args.modules
     if args.from_report:
         earlier = json.loads(args.from_report.read_text("utf-8"))
@@ -936,9 +968,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("\ninterrupted; the modules are restored. Results so far:")
     seconds = time.monotonic() - started
-    if carried:
+    if args.survivors_only and args.from_report:
+        ran = {m.key for m in campaign.results}
+        untried = [_mutant_from(r) for r in rows if r["key"] not in ran]
         print(f"\n{len(carried)} mutants killed in {args.from_report} are counted as killed without a rerun")
-        campaign.results = carried + campaign.results
+        if untried:
+            print(f"{len(untried)} earlier survivors not rerun (other modules, or no budget left) count as before")
+        campaign.results = carried + campaign.results + untried
     print_summary(campaign.results)
     print(f"\n{len(campaign.results)} mutants in {seconds:.0f} s")
     if args.json:

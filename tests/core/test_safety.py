@@ -86,6 +86,7 @@ def test_violations() -> None:
     [
         ("## Always\n- ok\n## Never\n- (unclosed\n", 4, "not a valid regular expression"),
         ("## Always\n- ok\n## Never\n- a*\n", 4, "matches empty text"),
+        ("## Always\n- ok\n## Never\n- ``\n", 4, "matches empty text"),  # an empty pattern in backticks
         ("## Always\n- ok\n## Sometimes\n- x\n", 3, "Unknown section"),
         ("## Always\n- ok\nplain text\n## Never\n- x\n", 3, "starting with '- '"),
         ("## Always\n- ok (when: )\n## Never\n- x\n", 2, "lists no words"),

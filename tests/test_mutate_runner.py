@@ -4,6 +4,7 @@ module is restored afterwards, also when the run is interrupted."""
 from __future__ import annotations
 
 import ast
+import json
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -64,6 +65,12 @@ def _campaign(root: Path, **kwargs: object) -> mutate.Campaign:
     return mutate.Campaign(root, targets, budget=300, echo=lambda line: None, **kwargs)  # type: ignore[arg-type]
 
 
+def _keys(root: Path, *descriptions: str) -> set[str]:
+    """Only these mutants, so each test starts few pytest runs."""
+    found = {m.description: m.key for m in mutate.mutants_for(root / "toy" / "calc.py", root)}
+    return {found[d] for d in descriptions}
+
+
 def test_the_module_is_mapped_to_the_test_file_that_imports_it(toy: Path) -> None:
     (target,) = mutate.build_targets(toy, ["toy/calc.py"], None)
     assert target.tests == ["tests/test_calc.py"]
@@ -89,8 +96,10 @@ def test_a_mutant_is_applied_killed_by_a_failing_test_and_the_file_restored(toy:
         seen.append(module.read_text())
         return mutate.run_pytest(root, selection, timeout)
 
-    campaign = _campaign(toy, use_coverage=False, run_tests=run_tests)
+    chosen = _keys(toy, "`a + b` -> `a - b`", "`age >= 18` -> `age > 18`", "`x - 1` -> `x + 1`")
+    campaign = _campaign(toy, use_coverage=False, run_tests=run_tests, only=chosen)
     results = {m.description: m for m in campaign.run()}
+    assert len(results) == 3
     assert results["`a + b` -> `a - b`"].status == mutate.KILLED
     assert results["`age >= 18` -> `age > 18`"].status == mutate.KILLED
     assert results["`x - 1` -> `x + 1`"].status == mutate.SURVIVED  # no test calls untested()
@@ -99,7 +108,7 @@ def test_a_mutant_is_applied_killed_by_a_failing_test_and_the_file_restored(toy:
 
 
 def test_coverage_narrows_the_tests_and_marks_unexecuted_lines(toy: Path) -> None:
-    campaign = _campaign(toy)
+    campaign = _campaign(toy, only=_keys(toy, "`a + b` -> `a - b`", "`x - 1` -> `x + 1`"))
     results = {m.description: m for m in campaign.run()}
     assert results["`a + b` -> `a - b`"].status == mutate.KILLED
     assert results["`a + b` -> `a - b`"].tests == 1  # only test_add executes that line
@@ -128,3 +137,23 @@ def test_sampling_is_deterministic_and_capped(toy: Path) -> None:
     again = _campaign(toy, use_coverage=False, run_tests=record, max_per_module=3, seed=7).run()
     assert len(first) == 3
     assert [m.key for m in first] == [m.key for m in again]
+
+
+def test_reports_of_the_same_mutants_combine_killed_in_any_as_killed(toy: Path, tmp_path: Path) -> None:
+    def verdict(status: str) -> mutate.RunTests:
+        return lambda root, selection, timeout: (status, 0.0)
+
+    chosen = _keys(toy, "`a + b` -> `a - b`", "`x - 1` -> `x + 1`")
+    survived = _campaign(toy, use_coverage=False, run_tests=verdict(mutate.SURVIVED), only=chosen)
+    survived.run()
+    killed = _campaign(toy, use_coverage=False, run_tests=verdict(mutate.KILLED), only=chosen)
+    killed.run()
+    killed.results = killed.results[:1]  # the second run killed one of the two
+    reports = [tmp_path / "a.json", tmp_path / "b.json"]
+    mutate.write_json(reports[0], survived, [], 1.0)
+    mutate.write_json(reports[1], killed, [], 1.0)
+    out = tmp_path / "combined.json"
+    assert mutate.main(["--root", str(toy), "--combine", *map(str, reports), "--json", str(out)]) == 0
+    combined = json.loads(out.read_text())
+    assert combined["total"][mutate.KILLED] == 1 and combined["total"][mutate.SURVIVED] == 1
+    assert combined["score"] == 50.0

@@ -56,6 +56,7 @@ def test_valid_forms(raw: str, kind: str, normalized: str) -> None:
         ("IMEI:", "empty", "no number"),
         ("490154203237519", "luhn", "check digit"),
         ("000000000000000", "zero", "placeholder"),
+        ("0000000000000000", "zero", "placeholder"),  # an all-zero IMEISV
         ("49015420323751", "length", "14 digits"),
         ("4901542032375", "length", "13 digits"),
         ("49015420323751812", "length", "17 digits"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 
 from sqlalchemy import func, select
@@ -70,3 +71,11 @@ async def test_erasure_is_complete_and_leaves_others_alone(services: Services) -
     # bob is untouched
     bob = await services.privacy.export(BOB)
     assert len(bob["devices"]) == 1 and bob["subscribed_to_status_dms"] and len(bob["answers"]) == 1
+
+
+async def test_an_export_includes_a_registration_still_being_written(services: Services) -> None:
+    pending = asyncio.create_task(services.registry.register(ALICE, IMEI))
+    await asyncio.sleep(0)  # queued for the group-commit writer, not committed yet
+    exported = await services.privacy.export(ALICE)
+    assert [d["device_id"] for d in exported["devices"]] == [IMEI]
+    assert (await pending).created

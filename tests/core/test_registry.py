@@ -71,6 +71,10 @@ async def test_second_customer_is_accepted_and_flagged_without_revealing_the_fir
     assert (await registry.count())["needs_review"] == 2
 
 
+async def test_an_empty_registry_counts_nobody(registry: DeviceRegistry) -> None:
+    assert await registry.count() == {"total": 0, "customers": 0, "needs_review": 0}
+
+
 async def test_invalid_input_is_refused_and_nothing_is_stored(registry: DeviceRegistry) -> None:
     for raw in ("490154203237519", "'; DROP TABLE devices; --", "**bold**", "x" * 10_000_000):
         with pytest.raises(InvalidDeviceId):

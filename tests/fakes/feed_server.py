@@ -56,7 +56,7 @@ class FeedServer:
     async def _feed(self, request: web.Request) -> web.StreamResponse:
         self.headers.append(dict(request.headers))
         self.requests.append({"since": request.query.get("since", ""), "if-none-match": request.headers.get(
-            "If-None-Match", "")})
+            "If-None-Match", ""), "if-modified-since": request.headers.get("If-Modified-Since", "")})
         item = self.script.popleft() if self.script else self.current
         if item.delay:
             await asyncio.sleep(item.delay)

@@ -88,3 +88,25 @@ async def test_a_poll_that_queues_wakes_the_worker_and_one_that_does_not_leaves_
 async def test_without_a_feed_a_poll_says_so(db: Database) -> None:
     r = await status_service(db).poll()
     assert not r.ok and r.error == "no status feed configured"
+
+
+async def test_a_request_with_a_cursor_is_never_conditional(db: Database, feed: FeedServer) -> None:
+    """An answer to ?since= depends on the cursor: validators of another answer must not turn it into a 304."""
+    stamp = "Sat, 28 Nov 2026 12:00:00 GMT"
+    feed.current = FeedResponse(recovery_feed([upd("a", 8, "One.")], [], cursor="cur-1"), last_modified=stamp)
+    svc = status_service(db, feed.url)
+    await svc.poll()
+    feed.current = FeedResponse(recovery_feed([upd("a", 8, "One.")], [], cursor="cur-2"), last_modified=stamp)
+    await svc.poll()
+    assert feed.requests[1] == {"since": "cur-1", "if-none-match": "", "if-modified-since": ""}
+
+
+async def test_a_feed_without_a_cursor_keeps_the_one_it_had(db: Database, feed: FeedServer) -> None:
+    feed.serve(recovery_feed([upd("a", 8, "One.")], [], cursor="cur-1"))
+    svc = status_service(db, feed.url)
+    await svc.poll()
+    feed.serve(recovery_feed([upd("a", 8, "One."), upd("b", 9, "Two.")], [], cursor=None))
+    await svc.poll()
+    feed.serve(recovery_feed([upd("a", 8, "One."), upd("b", 9, "Two."), upd("c", 10, "Three.")], [], cursor=None))
+    await svc.poll()
+    assert [r["since"] for r in feed.requests] == ["", "cur-1", "cur-1"]

@@ -70,3 +70,9 @@ def test_rule_errors(text: str, line: int | None, words: str) -> None:
     assert info.value.file == "safety.md"
     assert info.value.line == line
     assert words in str(info.value)
+
+
+def test_a_short_when_word_ending_in_y_also_matches_its_plural() -> None:
+    rules = parse_safety("## Always\n- Never share your code. (when: spy)\n## Never\n- factory reset\n")
+    assert rules.applicable("are there spies on my phone?", "") == ["Never share your code."]
+    assert rules.applicable("a spy?", "") == ["Never share your code."]

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from bot.config import ConfigError, Settings, load_settings
 from bot.core.errors import UserFacingError
+from bot.core.text.wording import plural
 from bot.log import setup_logging
 
 if TYPE_CHECKING:
@@ -21,22 +22,29 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("bot")
 
-DATA_DIR = Path("data")
-
 
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="python -m bot",
         description="Customer-support bot for a data-loss incident. Settings come from the environment and .env.",
     )
+    p.add_argument(
+        "--sandbox",
+        action="store_true",
+        help="read the sandbox's data (DATA_DIR/sandbox.db and its key) instead of DATABASE_URL",
+    )
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
 
     sub.add_parser("run", help="connect to Discord (or the server named by DISCORD_API_BASE) and serve")
     sub.add_parser("check", help="validate settings and reach the database, the status feed and the LLM")
-    sub.add_parser(
+    sb = sub.add_parser(
         "sandbox",
         help="try the bot locally: a Discord-compatible server, the bot, and a terminal chat (no tokens needed)",
     )
+    sb.add_argument("--latency-ms", type=float, default=0.0, metavar="MS",
+                    help="simulated round trip of every request to the sandbox, as if Discord were this far away")
+    sb.add_argument("--jitter-ms", type=float, default=0.0, metavar="MS",
+                    help="how much each round trip may differ from --latency-ms, either way")
 
     db = sub.add_parser("db", help="database maintenance")
     db_sub = db.add_subparsers(dest="db_command", metavar="ACTION")
@@ -46,6 +54,11 @@ def _parser() -> argparse.ArgumentParser:
     dev_sub = dev.add_subparsers(dest="devices_command", metavar="ACTION")
     exp = dev_sub.add_parser("export", help="write every registration, with full device IDs, as CSV")
     exp.add_argument("--out", required=True, type=Path, metavar="FILE.csv", help="where to write the CSV")
+    exp.add_argument(
+        "--plain",
+        action="store_true",
+        help='write IDs as bare numbers (for programs); by default they are ="..." so spreadsheets keep every digit',
+    )
     dev_sub.add_parser("count", help="how many devices are registered")
 
     st = sub.add_parser("stats", help="incident statistics (staff), optionally with the hourly chart as PNG")
@@ -68,7 +81,11 @@ async def _registry(settings: Settings, *, need_key: bool) -> AsyncIterator[tupl
     from bot.core.registry import DeviceRegistry
     from bot.core.services import resolve_device_key
 
-    key = resolve_device_key(settings) if need_key else "unused-key-for-commands-that-never-decrypt"
+    sandbox = settings.database_url == settings.sandbox_database_url  # its key is kept beside its data
+    if need_key:
+        key = resolve_device_key(settings, generate_in=settings.data_dir if sandbox else None)
+    else:
+        key = "unused-key-for-commands-that-never-decrypt"
     db = Database(settings.database_url)
     try:
         await db.upgrade()
@@ -94,14 +111,14 @@ async def _cmd_db_upgrade(settings: Settings) -> int:
     return 0
 
 
-async def _cmd_devices_export(settings: Settings, out: Path) -> int:
+async def _cmd_devices_export(settings: Settings, out: Path, *, plain: bool = False) -> int:
     from bot.core.staff.audit import AuditLog
 
     async with _registry(settings, need_key=True) as (registry, db):
         tmp = out.with_name(out.name + ".partial")
         try:
             with tmp.open("w", newline="", encoding="utf-8") as fh:
-                n = await registry.export_csv(fh)
+                n = await registry.export_csv(fh, spreadsheet=not plain)
             tmp.replace(out)
             await AuditLog(db).record(None, "devices.export", rows=n, path=str(out))
         except OSError as exc:
@@ -110,7 +127,8 @@ async def _cmd_devices_export(settings: Settings, out: Path) -> int:
         except BaseException:
             tmp.unlink(missing_ok=True)
             raise
-    print(f"Wrote {n} registrations to {out}.")
+    print(f"Wrote {plural(n, 'registration')} to {out}.")
+    _hint_sandbox(settings, empty=n == 0)
     return 0
 
 
@@ -119,6 +137,7 @@ async def _cmd_devices_count(settings: Settings) -> int:
         counts = await registry.count()
     for k, v in counts.items():
         print(f"{k}: {v}")
+    _hint_sandbox(settings, empty=counts["total"] == 0)
     return 0
 
 
@@ -128,23 +147,27 @@ async def _cmd_ask(settings: Settings, question: str | None, jsonl: Path | None,
     return await run_ask(settings, question, jsonl, out)
 
 
-async def _cmd_sandbox(settings: Settings) -> int:
+async def _cmd_sandbox(settings: Settings, latency_ms: float, jitter_ms: float) -> int:
     from bot.sandbox_app import run_sandbox
 
-    return await run_sandbox(settings, DATA_DIR)
+    return await run_sandbox(settings, settings.data_dir, latency=latency_ms / 1000, jitter=jitter_ms / 1000)
 
 
 async def _cmd_stats(settings: Settings, chart: Path | None) -> int:
-    from bot.core.db import Database
-    from bot.core.stats import compute, hourly, render_chart
+    from bot.core.chart import activity, render_chart
+    from bot.core.db import Database, safe_url
+    from bot.core.stats import compute
 
     db = Database(settings.database_url)
     try:
         await db.upgrade()
-        for line in (await compute(db)).lines():
+        stats = await compute(db)
+        print(f"Database: {safe_url(settings.database_url)}")
+        for line in stats.lines():
             print(line)
+        _hint_sandbox(settings, empty=stats.questions == 0 and stats.registrations == 0)
         if chart is not None:
-            png = render_chart(await hourly(db))
+            png = render_chart(await activity(db))
             try:
                 chart.write_bytes(png)
             except OSError as exc:
@@ -153,6 +176,14 @@ async def _cmd_stats(settings: Settings, chart: Path | None) -> int:
     finally:
         await db.dispose()
     return 0
+
+
+def _hint_sandbox(settings: Settings, *, empty: bool) -> None:
+    """Nothing here, but the sandbox has data: say where it is (a common surprise after trying the sandbox)."""
+    sandbox_db = settings.data_dir / "sandbox.db"
+    if empty and settings.database_url != settings.sandbox_database_url and sandbox_db.is_file():
+        print(f"(Nothing recorded in this database. The sandbox keeps its data in {sandbox_db}: add --sandbox, "
+              "e.g. `python -m bot --sandbox stats`.)")
 
 
 async def _cmd_run(settings: Settings) -> int:
@@ -173,19 +204,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command is None:
         parser.print_help()
         return 2
+    if args.command == "sandbox" and not 0 <= args.jitter_ms <= args.latency_ms:
+        parser.error("--jitter-ms must be between 0 and --latency-ms")
     if args.command == "db" and args.db_command is None:
         parser.parse_args(["db", "--help"])
     if args.command == "devices" and args.devices_command is None:
         parser.parse_args(["devices", "--help"])
     try:
         settings = load_settings()
+        if args.sandbox and args.command != "sandbox":
+            settings = settings.model_copy(update={"database_url": settings.sandbox_database_url})
         # the terminal is the chat in the sandbox: logs go to a file there
-        log_file = DATA_DIR / "sandbox.log" if args.command == "sandbox" else None
+        log_file = settings.data_dir / "sandbox.log" if args.command == "sandbox" else None
         setup_logging(settings.log_level, file=log_file, serial_pattern=settings.device_serial_pattern)
         if args.command == "run":
             coro: Awaitable[int] = _cmd_run(settings)
         elif args.command == "sandbox":
-            coro = _cmd_sandbox(settings)
+            coro = _cmd_sandbox(settings, args.latency_ms, args.jitter_ms)
         elif args.command == "check":
             coro = _cmd_check(settings)
         elif args.command == "stats":
@@ -197,7 +232,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         elif args.command == "db":
             coro = _cmd_db_upgrade(settings)
         elif args.devices_command == "export":
-            coro = _cmd_devices_export(settings, args.out)
+            coro = _cmd_devices_export(settings, args.out, plain=args.plain)
         else:
             coro = _cmd_devices_count(settings)
         return asyncio.run(coro)  # type: ignore[arg-type]

@@ -16,9 +16,10 @@ from bot.core.scheduler import build_scheduler
 from bot.core.services import Services
 from bot.exts.components import PERSISTENT_ITEMS
 from bot.exts.delivery import DiscordSender
+from bot.exts.handover import claim_view, reopen_view
 from bot.exts.status import subscribe_view
 from bot.guard import PublishGuard, install_publish_guard
-from bot.pacing import GlobalPacer, pace
+from bot.pacing import GlobalPacer, Pacing, pace
 
 log = logging.getLogger(__name__)
 
@@ -26,6 +27,7 @@ log = logging.getLogger(__name__)
 EXTENSIONS: tuple[str, ...] = (
     "bot.exts.errors",
     "bot.exts.answers",
+    "bot.exts.surge",
     "bot.exts.handover",
     "bot.exts.devices",
     "bot.exts.status",
@@ -60,8 +62,9 @@ class SupportBot(commands.Bot):
         )
         self.settings = settings
         self.services = services
+        self.pacing: Pacing | None = None
         if settings.discord_global_rate_limit:
-            pace(self.http, GlobalPacer(limit=settings.discord_global_rate_limit))
+            self.pacing = pace(self.http, GlobalPacer(limit=settings.discord_global_rate_limit))
         self.outbox: OutboxWorker | None = None
         self.publish_guard: PublishGuard | None = None
         self.scheduler: AsyncIOScheduler | None = None
@@ -83,7 +86,13 @@ class SupportBot(commands.Bot):
         await services.status.snapshot()  # warm: the first burst of questions must not queue for it
         self.outbox = OutboxWorker(
             services.db,
-            DiscordSender(self, services.dm_channels, subscribe_view=subscribe_view),
+            DiscordSender(
+                self,
+                services.dm_channels,
+                subscribe_view=subscribe_view,
+                reopen_view=reopen_view,
+                claim_view=claim_view,
+            ),
             wakeup=services.wakeup,
             hook=services.status.delivery_hook,
             dm_per_second=self.settings.dm_per_second,
@@ -95,6 +104,7 @@ class SupportBot(commands.Bot):
             summary=services.status.summary_tick,
             reminder=services.status.reminder_tick,
             broadcast_progress=services.broadcasts.progress_tick,
+            ticket_sla=services.handover.sla_tick,
             poll_seconds=self.settings.status_poll_seconds,
             summary_every=self.settings.status_summary_every,
         )
@@ -105,6 +115,8 @@ class SupportBot(commands.Bot):
             self.scheduler.shutdown(wait=False)
         if self.outbox is not None:
             await self.outbox.stop()
+        if self.pacing is not None:
+            log.info("%s", self.pacing.summary())
         await super().close()
 
     async def sync_commands(self) -> None:

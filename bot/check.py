@@ -5,12 +5,16 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
+import aiohttp
+
+from bot.check_discord import configured, reachable
 from bot.config import ConfigError, Settings
 from bot.core.db import Database, safe_url
 from bot.core.errors import DatabaseUnavailable
 from bot.core.feeds import FeedError, parse_feed
 from bot.core.feeds.fetch import FeedFetcher
 from bot.core.services import load_knowledge
+from bot.core.text.wording import plural
 
 
 @dataclass
@@ -56,8 +60,8 @@ async def _feed(settings: Settings) -> CheckResult:
     return CheckResult(
         "status feed",
         True,
-        f"{url}: {snap.format} feed, {len(snap.incidents)} incident(s), {updates} update(s), "
-        f"{len(snap.device_states)} device state(s)",
+        f"{url}: {snap.format} feed, {plural(len(snap.incidents), 'incident')}, {plural(updates, 'update')}, "
+        f"{plural(len(snap.device_states), 'device state')}",
     )
 
 
@@ -111,8 +115,21 @@ async def _static(settings: Settings) -> list[CheckResult]:
     return out
 
 
+async def _discord(settings: Settings) -> list[CheckResult]:
+    """What `run` needs from Discord: the channels and roles configured, and the bot able to post there."""
+    results = [CheckResult(name, ok, detail) for name, ok, detail in configured(settings)]
+    if settings.discord_token is None or settings.guild_id is None:
+        return results
+    try:
+        found = await reachable(settings)
+    except (aiohttp.ClientError, TimeoutError, ValueError, KeyError) as exc:
+        return [*results, CheckResult("Discord", False, f"{settings.discord_api_base} cannot be reached ({exc!r})")]
+    return [*results, *(CheckResult(name, ok, detail) for name, ok, detail in found)]
+
+
 async def run_checks(settings: Settings, *, printer: Callable[[str], None] = print) -> int:
     results = await _static(settings)
+    results.extend(await _discord(settings))
     probes: list[Callable[[Settings], Awaitable[CheckResult]]] = [_database, _feed, _llm]
     for probe in probes:
         results.append(await probe(settings))
@@ -121,5 +138,5 @@ async def run_checks(settings: Settings, *, printer: Callable[[str], None] = pri
         mark = {True: "ok  ", False: "FAIL", None: "--  "}[r.ok]
         printer(f"{mark} {r.name.ljust(width)}  {r.detail}")
     failed = [r for r in results if r.ok is False]
-    printer("All checks passed." if not failed else f"{len(failed)} check(s) failed.")
+    printer("All checks passed." if not failed else f"{plural(len(failed), 'check')} failed: `run` would not work.")
     return 1 if failed else 0

@@ -83,8 +83,11 @@ class Settings(BaseSettings):
     feed_alert_after_failures: int = Field(default=3, ge=1, le=1000)
     next_update_reminder_minutes: int = Field(default=15, ge=0, le=1440)
     dm_per_second: float = Field(default=0.5, gt=0, le=20)
+    ticket_sla_minutes: int = Field(default=30, ge=0, le=10080)
+    surge_mode: Literal["auto", "off", "always"] = "auto"
 
     knowledge_dir: Path = Path("prompts")
+    data_dir: Path = Path("data")
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
 
     @field_validator("support_channel_ids", "staff_role_ids", mode="before")
@@ -178,6 +181,11 @@ class Settings(BaseSettings):
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
 
+    @property
+    def sandbox_database_url(self) -> str:
+        """Where `python -m bot sandbox` keeps its data (and `--sandbox` makes the other commands look)."""
+        return f"sqlite+aiosqlite:///{self.data_dir}/sandbox.db"
+
 
 # What to tell an operator about each setting when its value is wrong.
 HINTS: dict[str, str] = {
@@ -222,6 +230,11 @@ HINTS: dict[str, str] = {
         "put the most direct messages per second the bot may send (at most 20; each DM uses one or two of "
         "Discord's 50 requests per second), e.g. 0.5"
     ),
+    "ticket_sla_minutes": (
+        "put how many minutes a hand-over may wait for staff's first reply before staff are reminded (0: off)"
+    ),
+    "data_dir": "put the folder for the sandbox's database and key, logs and large exports, e.g. data/",
+    "surge_mode": "put auto (switch when requests queue for Discord's limits), off, or always",
     "knowledge_dir": "put the folder holding faq.md and safety.md, e.g. prompts/",
     "log_level": "put one of DEBUG, INFO, WARNING, ERROR, CRITICAL",
 }

@@ -55,8 +55,8 @@ def _say(text: str) -> None:
     print(text, flush=True)
 
 
-async def run_sandbox(settings: Settings, data_dir: Path) -> int:
-    server = SandboxServer(stable_ids=True, bot_name="Larkspur Support Bot")
+async def run_sandbox(settings: Settings, data_dir: Path, *, latency: float = 0.0, jitter: float = 0.0) -> int:
+    server = SandboxServer(stable_ids=True, bot_name="Larkspur Support Bot", latency=latency, jitter=jitter)
     await server.start()
     bot = None
     services = None
@@ -70,7 +70,7 @@ async def run_sandbox(settings: Settings, data_dir: Path) -> int:
         saving = asyncio.create_task(_keep_saving(server, history), name="sandbox-history")
         overrides: dict[str, object] = {k.lower(): v for k, v in world.settings_env().items()}
         # a sandbox never touches the operator's real database
-        overrides["database_url"] = f"sqlite+aiosqlite:///{data_dir}/sandbox.db"
+        overrides["database_url"] = settings.sandbox_database_url
         if settings.status_feed_url is None:
             template = settings.knowledge_dir / SAMPLE_FEED
             if template.is_file():

@@ -40,11 +40,11 @@ async def test_devices_export_runs_outside_the_repository_without_knowledge_file
 
     r = run(["devices", "export", "--out", "out.csv"], tmp_path, DATABASE_URL=url, DEVICE_ID_KEY=TEST_KEY)
     assert r.returncode == 0, r.stderr
-    assert "Wrote 1 registrations to out.csv." in r.stdout
+    assert "Wrote 1 registration to out.csv." in r.stdout
     with (tmp_path / "out.csv").open(newline="", encoding="utf-8") as fh:
         rows = list(csv.DictReader(fh))
     assert len(rows) == 1
-    assert IMEI in rows[0].values()  # the export is the one place full IDs go, for staff
+    assert rows[0]["device_id"] == f'="{IMEI}"'  # the one place full IDs go, for staff (text in spreadsheets)
 
     r = run(["devices", "count"], tmp_path, DATABASE_URL=url)
     assert r.returncode == 0, r.stderr

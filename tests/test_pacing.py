@@ -70,9 +70,11 @@ def test_no_more_than_the_limit_leave_in_any_window_and_no_slot_is_wasted() -> N
     starts = [t for t, _ in rec.started]
     assert len(starts) == 150
     assert most_in_any_window(starts, 1.0) == 50
-    # each batch of 50 leaves at once; the next when the first batch's responses are one window old
-    assert sorted(set(round(t, 6) for t in starts)) == [0.0, 1.05, 2.1]
-    assert max(rec.finished) == pytest.approx(2.15)
+    # each batch of 50 leaves at once; the next when the first batch LEFT one window (and the pacer's
+    # smallest margin) ago, not one window after its responses: a round trip costs no throughput
+    cycle = 1.0 + GlobalPacer().min_margin
+    assert sorted(set(round(t, 6) for t in starts)) == pytest.approx([0.0, cycle, 2 * cycle])
+    assert max(rec.finished) == pytest.approx(2 * cycle + LATENCY)
 
 
 def test_requests_to_one_route_go_one_at_a_time() -> None:
@@ -107,7 +109,7 @@ def test_interaction_responses_and_webhooks_are_not_paced() -> None:
     exempt = [t for t, key in rec.started if not key.startswith("POST /channels/")]
     paced = [t for t, key in rec.started if key.startswith("POST /channels/")]
     assert exempt == [0.0] * 20
-    assert sorted(paced) == pytest.approx([0.0, 0.0, 1.05])  # the third waits for the limit of 2
+    assert sorted(paced) == pytest.approx([0.0, 0.0, 1.0 + GlobalPacer().min_margin], abs=1e-5)  # the third waits
 
 
 # -- on the wire ---------------------------------------------------------------------------------------

@@ -69,3 +69,13 @@ def test_sandbox_chat_in_a_real_terminal_keeps_its_data(tmp_path: Path) -> None:
         shown = read_until(master, "Stopped.", buf)
         assert proc.wait(timeout=20) == 130
         assert "Traceback" not in shown
+
+
+def test_sandbox_refuses_jitter_larger_than_its_latency(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from bot.__main__ import main
+
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(SystemExit) as exit_info:
+        main(["sandbox", "--latency-ms", "10", "--jitter-ms", "20"])
+    assert exit_info.value.code == 2
+    assert not (tmp_path / "data").exists()  # refused before anything starts

@@ -77,24 +77,36 @@ class LLMClient:
         except (ValueError, TypeError) as exc:  # a malformed response body
             log.warning("LLM response could not be read: %s", type(exc).__name__)
             raise LLMError("malformed response") from exc
-        if not resp.choices:
-            raise LLMError("no choices in the response")
-        message = resp.choices[0].message
-        reason = None
-        for call in message.tool_calls or []:
-            fn = getattr(call, "function", None)
-            if fn is not None and fn.name == HANDOVER_TOOL["function"]["name"]:
-                try:
-                    reason = str(json.loads(fn.arguments or "{}").get("reason") or "requested by the assistant")
-                except (ValueError, AttributeError):
-                    reason = "requested by the assistant"
-        if reason is not None:
-            reason = self.scanner.redact(reason)
-        text = (message.content or "").strip()
-        if not text and reason is None:
-            raise LLMError("empty answer")
-        tokens = resp.usage.total_tokens if resp.usage else 0
-        return LLMReply(text=text, handover_reason=reason, tokens=tokens)
+        try:
+            reply = _read_reply(resp)
+        except (AttributeError, IndexError, KeyError, TypeError) as exc:  # a body of the wrong shape
+            log.warning("LLM response has an unexpected shape: %s", type(exc).__name__)
+            raise LLMError("malformed response") from exc
+        if reply.handover_reason is not None:  # it goes into a ticket summary
+            reply = LLMReply(reply.text, self.scanner.redact(reply.handover_reason), reply.tokens)
+        return reply
 
     async def close(self) -> None:
         await self._client.close()
+
+
+def _read_reply(resp: Any) -> LLMReply:
+    """The text, hand-over request and tokens of a completion; LLMError when there is nothing usable."""
+    if not resp.choices:
+        raise LLMError("no choices in the response")
+    message = resp.choices[0].message
+    if message is None:
+        raise LLMError("no message in the response")
+    reason = None
+    for call in message.tool_calls or []:
+        fn = getattr(call, "function", None)
+        if fn is not None and fn.name == HANDOVER_TOOL["function"]["name"]:
+            try:
+                reason = str(json.loads(fn.arguments or "{}").get("reason") or "requested by the assistant")
+            except (ValueError, AttributeError):
+                reason = "requested by the assistant"
+    text = (message.content or "").strip()
+    if not text and reason is None:
+        raise LLMError("empty answer")
+    tokens = resp.usage.total_tokens if resp.usage else 0
+    return LLMReply(text=text, handover_reason=reason, tokens=tokens)

@@ -50,6 +50,7 @@ class Device(SQLModel, table=True):
     tail: str = Field(max_length=4)
     needs_review: bool = False
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    username: str = Field(default="", max_length=64)  # the Discord name at registration, for staff's exports
 
 
 class Conversation(SQLModel, table=True):
@@ -122,21 +123,57 @@ class AnswerCache(SQLModel, table=True):
 
 
 class Ticket(SQLModel, table=True):
-    """A hand-over to staff."""
+    """A hand-over to staff. Its number is never reused, even after an erasure deleted the newest ones."""
 
     __tablename__ = "tickets"
-    __table_args__ = (Index("ix_tickets_customer_id", "customer_id"), Index("ix_tickets_status", "status"))
+    __table_args__ = (
+        Index("ix_tickets_customer_id", "customer_id"),
+        Index("ix_tickets_status", "status"),
+        Index("ix_tickets_thread_id", "thread_id"),
+        {"sqlite_autoincrement": True},  # PostgreSQL's sequence never reuses a number either
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     customer_id: int = Field(sa_type=BigInteger)
     reason: str = Field(max_length=16)  # asked / upset / unanswered / not_helpful
     summary: str = Field(sa_type=Text)
     status: str = Field(default="open", max_length=8)  # open / closed / failed
+    priority: str = Field(default="normal", max_length=8)  # high (distress) / normal
     thread_id: int | None = Field(default=None, sa_type=BigInteger)
     failure: str | None = Field(default=None, sa_type=Text)
+    claimed_by: int | None = Field(default=None, sa_type=BigInteger)  # the staff member handling it
+    waiting_since: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)  # opened or reopened
+    responded_at: datetime | None = Field(default=None, sa_type=UTCDateTime)  # staff's first reply since then
+    sla_level: int = 0  # SLA reminders already sent since waiting_since
+    reopened: int = 0
+    close_reason: str | None = Field(default=None, sa_type=Text)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     closed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     closed_by: int | None = Field(default=None, sa_type=BigInteger)
+
+
+class TicketMessage(SQLModel, table=True):
+    """The transcript of a hand-over thread, captured as messages arrive; erased with the customer."""
+
+    __tablename__ = "ticket_messages"
+    __table_args__ = (Index("ix_ticket_messages_ticket_id", "ticket_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    ticket_id: int = Field(foreign_key="tickets.id", ondelete="CASCADE")
+    author_id: int | None = Field(default=None, sa_type=BigInteger)  # None after the author's erasure
+    role: str = Field(max_length=8)  # customer / staff
+    content: str = Field(sa_type=Text)  # device IDs already removed
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class StatCount(SQLModel, table=True):
+    """Anonymous counts per hour of what an erasure deleted, so statistics do not shrink when people leave."""
+
+    __tablename__ = "stat_counts"
+
+    hour: str = Field(primary_key=True, max_length=13)  # YYYY-MM-DDTHH, UTC
+    name: str = Field(primary_key=True, max_length=24)
+    value: int = 0
 
 
 class LlmUsage(SQLModel, table=True):

@@ -24,10 +24,13 @@ from bot.core.models import (
     Outbox,
     Subscription,
     Ticket,
+    TicketMessage,
     Turn,
 )
 from bot.core.outbox.dm_channels import DmChannels
 from bot.core.registry import DeviceRegistry
+from bot.core.staff.tickets import erase_tickets
+from bot.core.stats import fold_erased
 
 log = logging.getLogger(__name__)
 
@@ -98,7 +101,18 @@ class PrivacyService:
                     select(Outbox).where(col(Outbox.customer_id) == customer_id).order_by(col(Outbox.id))
                 )
             )
-            tickets = list(await session.scalars(select(Ticket).where(col(Ticket.customer_id) == customer_id)))
+            tickets = list(
+                await session.scalars(
+                    select(Ticket).where(col(Ticket.customer_id) == customer_id).order_by(col(Ticket.id))
+                )
+            )
+            transcript = list(
+                await session.scalars(
+                    select(TicketMessage)
+                    .where(col(TicketMessage.ticket_id).in_([t.id for t in tickets]))
+                    .order_by(col(TicketMessage.id))
+                )
+            )
         by_conv: dict[int | None, list[dict[str, Any]]] = {}
         for t in turns:
             by_conv.setdefault(t.conversation_id, []).append(
@@ -146,7 +160,22 @@ class PrivacyService:
                 }
                 for n in notices
             ],
-            "hand_overs": [{"reason": t.reason, "status": t.status, "opened_at": _iso(t.created_at)} for t in tickets],
+            "hand_overs": [
+                {
+                    "ticket": t.id,
+                    "reason": t.reason,
+                    "status": t.status,
+                    "opened_at": _iso(t.created_at),
+                    "closed_at": _iso(t.closed_at),
+                    "close_reason": t.close_reason,
+                    "transcript": [
+                        {"from": m.role, "text": m.content, "at": _iso(m.created_at)}
+                        for m in transcript
+                        if m.ticket_id == t.id
+                    ],
+                }
+                for t in tickets
+            ],
         }
 
     async def erase(self, customer_id: int) -> Erased:
@@ -157,6 +186,7 @@ class PrivacyService:
         await self.dm_channels.flush()
         digest = self.cipher.hash_text(f"customer:{customer_id}")
         async with self.db.transaction() as session:
+            await fold_erased(session, customer_id)  # the counts outlive the rows, without the person
             hashes = list(
                 await session.scalars(select(col(Device.id_hash)).where(col(Device.customer_id) == customer_id))
             )
@@ -178,7 +208,7 @@ class PrivacyService:
             conversations = await _count_delete(session, Conversation, Conversation.customer_id, customer_id)
             await _count_delete(session, AnswerCache, AnswerCache.customer_id, customer_id)
             notices = await _count_delete(session, Outbox, Outbox.customer_id, customer_id)
-            tickets = await _count_delete(session, Ticket, Ticket.customer_id, customer_id)
+            tickets = await erase_tickets(session, customer_id)
             subscription = await _count_delete(session, Subscription, Subscription.customer_id, customer_id)
             await _count_delete(session, DmChannel, DmChannel.customer_id, customer_id)
             await session.execute(

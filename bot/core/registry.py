@@ -9,7 +9,6 @@ row has committed, so an acknowledgement always means "on disk".
 from __future__ import annotations
 
 import asyncio
-import csv
 import logging
 import re
 from collections.abc import Iterable, Sequence
@@ -26,6 +25,7 @@ from sqlmodel import col
 
 from bot.core.crypto import DeviceCipher
 from bot.core.db import Database
+from bot.core.device_export import export_csv
 from bot.core.devices import DeviceId, mask_tail, parse_device_id
 from bot.core.errors import DatabaseUnavailable
 from bot.core.models import Device, utcnow
@@ -64,6 +64,7 @@ class _Pending:
     id_hash: str
     id_cipher: str
     future: asyncio.Future[Registration] = field(repr=False)
+    username: str = ""
 
 
 _T = Device.__table__  # type: ignore[attr-defined]
@@ -102,8 +103,10 @@ class DeviceRegistry:
 
     # -- registering ----------------------------------------------------------------------
 
-    async def register(self, customer_id: int, raw: str) -> Registration:
+    async def register(self, customer_id: int, raw: str, *, username: str = "") -> Registration:
         """Validate and store a device for a customer. Idempotent per (customer, device).
+
+        `username` is the customer's Discord name at registration, for staff's spreadsheet.
 
         Raises InvalidDeviceId for bad input and DatabaseUnavailable if it could not be stored;
         returns only after the row is committed.
@@ -116,6 +119,7 @@ class DeviceRegistry:
             self.cipher.hash(device.normalized),
             self.cipher.encrypt(device.normalized),
             loop.create_future(),
+            username[:64],
         )
         self._pending.append(pending)
         self._writers = {w for w in self._writers if not w.done()}
@@ -200,6 +204,7 @@ class DeviceRegistry:
                 "tail": p.device.tail,
                 "needs_review": False,
                 "created_at": now,
+                "username": p.username,
             }
         # A device claimed by more than one customer is flagged for staff on every claim.
         shared = {h for h, who in owners.items() if len(who) > 1}
@@ -239,9 +244,17 @@ class DeviceRegistry:
     async def remove(self, customer_id: int, device_pk: int) -> bool:
         """Remove one of the customer's own devices by its registry id. Others' devices are untouchable."""
         async with self.db.transaction() as session:
+            hashes = list(
+                await session.scalars(
+                    select(col(Device.id_hash)).where(
+                        col(Device.id) == device_pk, col(Device.customer_id) == customer_id
+                    )
+                )
+            )
             result = await session.execute(
                 sa_delete(Device).where(Device.id == device_pk, Device.customer_id == customer_id)  # type: ignore[arg-type]
             )
+            await clear_single_claims(session, hashes)
             return bool(result.rowcount)  # type: ignore[attr-defined]
 
     async def remove_by_value(self, customer_id: int, raw: str) -> bool:
@@ -250,10 +263,13 @@ class DeviceRegistry:
             result = await session.execute(
                 sa_delete(Device).where(Device.id_hash == id_hash, Device.customer_id == customer_id)  # type: ignore[arg-type]
             )
+            await clear_single_claims(session, [id_hash])
             return bool(result.rowcount)  # type: ignore[attr-defined]
 
     async def erase_in(self, session: AsyncSession, customer_id: int) -> int:
+        hashes = list(await session.scalars(select(col(Device.id_hash)).where(col(Device.customer_id) == customer_id)))
         result = await session.execute(sa_delete(Device).where(Device.customer_id == customer_id))  # type: ignore[arg-type]
+        await clear_single_claims(session, hashes)
         return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
     async def erase_customer(self, customer_id: int) -> int:
@@ -288,27 +304,26 @@ class DeviceRegistry:
         out["needs_review"] = int(review or 0)
         return out
 
-    async def export_csv(self, out: IO[str], *, batch: int = 5000) -> int:
-        """Stream every registration, with the full decrypted ID, as CSV. Staff only; returns the row count."""
-        writer = csv.writer(out)
-        writer.writerow(["registration_id", "customer_id", "kind", "device_id", "needs_review", "created_at"])
-        n = 0
-        query = select(
-            col(Device.id),
-            col(Device.customer_id),
-            col(Device.kind),
-            col(Device.id_cipher),
-            col(Device.needs_review),
-            col(Device.created_at),
-        ).order_by(col(Device.id))
-        async with self.db.engine.connect() as conn:
-            stream = await conn.stream(query.execution_options(yield_per=batch))
-            async for part in stream.partitions(batch):
-                writer.writerows(
-                    (r[0], r[1], r[2], self.cipher.decrypt(r[3]), int(r[4]), r[5].isoformat()) for r in part
+    async def export_csv(self, out: IO[str], *, batch: int = 5000, spreadsheet: bool = True) -> int:
+        """Every registration with the full ID as CSV, for staff (see bot/core/device_export.py)."""
+        return await export_csv(self.db, self.cipher, out, batch=batch, spreadsheet=spreadsheet)
+
+
+async def clear_single_claims(session: AsyncSession, hashes: Sequence[str]) -> None:
+    """A device registered by one customer only is no longer shared: its "needs review" flag goes."""
+    for chunk in _chunks(sorted(set(hashes)), _IN_CHUNK):
+        owners = dict(
+            (
+                await session.execute(
+                    select(col(Device.id_hash), func.count())
+                    .where(col(Device.id_hash).in_(chunk))
+                    .group_by(col(Device.id_hash))
                 )
-                n += len(part)
-        return n
+            ).all()
+        )
+        single = [h for h, n in owners.items() if n <= 1]
+        if single:
+            await session.execute(update(Device).where(col(Device.id_hash).in_(single)).values(needs_review=False))
 
 
 class _BatchStore(Protocol):
@@ -352,11 +367,11 @@ class _PgStore:
         "WHERE id_hash = ANY($1::text[])"
     )
     _INSERT = (
-        "INSERT INTO devices (customer_id, kind, id_hash, id_cipher, tail, needs_review, created_at) "
+        "INSERT INTO devices (customer_id, kind, id_hash, id_cipher, tail, needs_review, created_at, username) "
         "SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::boolean[], "
-        "$7::timestamptz[]) RETURNING id, customer_id, kind, tail, needs_review, created_at, id_hash"
+        "$7::timestamptz[], $8::text[]) RETURNING id, customer_id, kind, tail, needs_review, created_at, id_hash"
     )
-    _COLUMNS = ("customer_id", "kind", "id_hash", "id_cipher", "tail", "needs_review", "created_at")
+    _COLUMNS = ("customer_id", "kind", "id_hash", "id_cipher", "tail", "needs_review", "created_at", "username")
 
     def __init__(self, driver: Any) -> None:
         self.driver = driver

@@ -20,6 +20,7 @@ log = logging.getLogger(__name__)
 Job = Callable[[], Awaitable[object]]
 REMINDER_SECONDS = 60
 BROADCAST_PROGRESS_SECONDS = 15
+TICKET_SLA_SECONDS = 60
 
 
 def _on_error(event: JobExecutionEvent) -> None:
@@ -32,6 +33,7 @@ def build_scheduler(
     summary: Job,
     reminder: Job,
     broadcast_progress: Job,
+    ticket_sla: Job | None = None,
     poll_seconds: float,
     summary_every: str,
 ) -> AsyncIOScheduler:
@@ -68,4 +70,8 @@ def build_scheduler(
         id="broadcast-progress",
         replace_existing=True,
     )
+    if ticket_sla is not None:
+        scheduler.add_job(
+            ticket_sla, IntervalTrigger(seconds=TICKET_SLA_SECONDS), id="ticket-sla", replace_existing=True
+        )
     return scheduler

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,6 +26,7 @@ from bot.core.staff.audit import AuditLog
 from bot.core.staff.broadcasts import Broadcasts
 from bot.core.staff.drafts import StatusDrafts
 from bot.core.staff.faq import FaqStore
+from bot.core.staff.review import ReviewQueue
 from bot.core.staff.tickets import HandoverService
 from bot.core.status.service import StatusService
 from bot.core.text.scanner import IdScanner
@@ -48,8 +50,10 @@ def resolve_device_key(settings: Settings, *, generate_in: Path | None = None) -
             return path.read_text(encoding="utf-8").strip()
         generate_in.mkdir(parents=True, exist_ok=True)
         key = secrets.token_urlsafe(32)
-        path.write_text(key + "\n", encoding="utf-8")
-        path.chmod(0o600)
+        # created with owner-only permissions from the start: never readable by others, not even briefly
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(key + "\n")
     except OSError as exc:
         raise ConfigError(f"The key file {path} cannot be read or written ({exc.strerror}).") from None
     log.info("generated a device-ID key in %s", path)
@@ -126,6 +130,7 @@ class Services:
     conversations: ConversationStore
     answerer: Answerer
     handover: HandoverService
+    review: ReviewQueue
     llm: LLMClient | None
     status: StatusService
     audit: AuditLog
@@ -195,7 +200,16 @@ async def build_services(settings: Settings, *, device_key: str, migrate: bool =
         knowledge=knowledge,
         conversations=conversations,
         answerer=answerer,
-        handover=HandoverService(db, conversations, registry, scanner),
+        handover=HandoverService(
+            db,
+            conversations,
+            registry,
+            staff_channel_id=settings.staff_channel_id,
+            sla_minutes=settings.ticket_sla_minutes,
+            on_queued=wakeup.notify,
+            scanner=scanner,
+        ),
+        review=ReviewQueue(db, on_queued=wakeup.notify),
         llm=llm,
         status=status,
         audit=AuditLog(db, scanner),

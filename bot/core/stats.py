@@ -1,18 +1,30 @@
-"""Incident statistics for staff, and an hourly chart rendered headless with matplotlib."""
+"""Incident statistics for staff that do not flatter (the chart of them is in bot/core/chart.py).
+
+Resolved means the customer said the answer helped, or asked nothing more and was not handed over within
+`RESOLVE_WINDOW` of it; an answer younger than that, with no feedback, is not rated yet. A rate with nothing
+to rate reads "n/a", never 0%.
+
+An erasure deletes a customer's rows, but not what they add up to: `fold_erased` adds their counts, per hour
+and without any identifier, to `stat_counts` first, and every figure here is live rows plus those counts.
+"""
 
 from __future__ import annotations
 
-import io
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from bot.core.db import Database
-from bot.core.models import AnswerRecord, Device, Outbox, Ticket, utcnow
+from bot.core.models import AnswerRecord, Device, Outbox, StatCount, Ticket, utcnow
 from bot.core.text.terms import analyze
+from bot.core.text.wording import plural
+
+RESOLVE_WINDOW = timedelta(minutes=30)
+NOT_QUESTIONS = frozenset({"limit"})  # "please slow down" is not an answer to rate
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,16 +37,28 @@ class Stats:
     handovers_failed: int
     helpful: int
     not_helpful: int
-    resolved_without_staff: float  # share of questions answered and not handed over
+    rated: int  # answers whose outcome is known
+    resolved: int  # of those, resolved without staff
     unreachable_customers: int
     gaps: list[tuple[str, int]] = field(default_factory=list)  # the most frequent questions the bot could not answer
 
+    @property
+    def resolved_without_staff(self) -> float | None:
+        return self.resolved / self.rated if self.rated else None
+
     def lines(self) -> list[str]:
         sources = ", ".join(f"{k} {v}" for k, v in sorted(self.by_source.items())) or "none yet"
+        rate = self.resolved_without_staff
+        shown = (
+            f"{rate:.0%} ({self.resolved} of {plural(self.rated, 'rated answer')})"
+            if rate is not None
+            else "n/a (no answer to rate yet)"
+        )
         out = [
-            f"Registrations: {self.registrations} devices from {self.customers_with_devices} customers",
+            f"Registrations: {plural(self.registrations, 'device')} "
+            f"from {plural(self.customers_with_devices, 'customer')}",
             f"Questions: {self.questions} (answers by source: {sources})",
-            f"Resolved without staff: {self.resolved_without_staff:.0%}",
+            f"Resolved without staff: {shown}",
             f"Hand-overs: {self.handovers} ({self.handovers_failed} failed to open)",
             f"Feedback: {self.helpful} helpful, {self.not_helpful} not helpful",
             f"Customers not reachable by DM: {self.unreachable_customers}",
@@ -45,32 +69,152 @@ class Stats:
         return out
 
 
-async def compute(db: Database, *, gaps: int = 8) -> Stats:
+# -- resolution ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _Answer:
+    customer_id: int
+    created_at: datetime
+    source: str
+    answered: bool
+    escalated: bool
+    feedback: str | None
+
+
+def outcome(a: _Answer, later_questions: list[datetime], tickets: list[datetime], now: datetime) -> str | None:
+    """ "resolved", "unresolved", or None while it cannot be told yet."""
+    if a.feedback == "helpful":
+        return "resolved"
+    if a.feedback == "not_helpful" or not a.answered or a.escalated:
+        return "unresolved"
+    end = a.created_at + RESOLVE_WINDOW
+    if any(a.created_at < t <= end for t in later_questions) or any(a.created_at <= t <= end for t in tickets):
+        return "unresolved"
+    return "resolved" if now >= end else None
+
+
+async def _answers(session: AsyncSession, customer_id: int | None = None) -> list[_Answer]:
+    query = select(
+        col(AnswerRecord.customer_id),
+        col(AnswerRecord.created_at),
+        col(AnswerRecord.source),
+        col(AnswerRecord.answered),
+        col(AnswerRecord.escalated),
+        col(AnswerRecord.feedback),
+    )
+    if customer_id is not None:
+        query = query.where(col(AnswerRecord.customer_id) == customer_id)
+    return [_Answer(*row) for row in (await session.execute(query)).all()]
+
+
+async def _ticket_times(session: AsyncSession, customer_id: int | None = None) -> dict[int, list[datetime]]:
+    query = select(col(Ticket.customer_id), col(Ticket.created_at))
+    if customer_id is not None:
+        query = query.where(col(Ticket.customer_id) == customer_id)
+    out: dict[int, list[datetime]] = {}
+    for cid, at in (await session.execute(query)).all():
+        out.setdefault(cid, []).append(at)
+    return out
+
+
+def _rate(answers: list[_Answer], tickets: dict[int, list[datetime]], now: datetime) -> Counter[str]:
+    """Count outcomes of `answers` (only questions: a rate limit notice is not an answer)."""
+    counts: Counter[str] = Counter()
+    for (_, name), n in _outcomes_by_hour(answers, tickets, now).items():
+        counts[name] += n
+    return counts
+
+
+# -- erasure ------------------------------------------------------------------------------------------------
+
+
+def hour_key(t: datetime) -> str:
+    return t.astimezone(UTC).strftime("%Y-%m-%dT%H")
+
+
+async def _add(session: AsyncSession, counts: Counter[tuple[str, str]]) -> None:
+    for (hour, name), value in counts.items():
+        if not value:
+            continue
+        row = await session.get(StatCount, (hour, name))
+        if row is None:
+            session.add(StatCount(hour=hour, name=name, value=value))
+        else:
+            row.value += value
+    await session.flush()
+
+
+async def fold_erased(session: AsyncSession, customer_id: int, now: datetime | None = None) -> None:
+    """Inside an erasure, before the rows go: keep what they add up to, per hour, with no identifier."""
+    now = now or utcnow()
+    counts: Counter[tuple[str, str]] = Counter()
+    answers = await _answers(session, customer_id)
+    tickets = await _ticket_times(session, customer_id)
+    for a in answers:
+        hour = hour_key(a.created_at)
+        counts[(hour, f"src:{a.source}"[:24])] += 1
+        if a.source not in NOT_QUESTIONS:
+            counts[(hour, "questions")] += 1
+        if a.feedback in ("helpful", "not_helpful"):
+            counts[(hour, a.feedback)] += 1
+    # their outcomes as known now; one that could not be told yet is never rated
+    counts.update(_outcomes_by_hour(answers, tickets, now))
+    for status, at in (
+        await session.execute(
+            select(col(Ticket.status), col(Ticket.created_at)).where(col(Ticket.customer_id) == customer_id)
+        )
+    ).all():
+        counts[(hour_key(at), "handovers")] += 1
+        if status == "failed":
+            counts[(hour_key(at), "handovers_failed")] += 1
+    devices = list(await session.scalars(select(col(Device.created_at)).where(col(Device.customer_id) == customer_id)))
+    for at in devices:
+        counts[(hour_key(at), "registrations")] += 1
+    if devices:
+        counts[(hour_key(min(devices)), "device_customers")] += 1
+    await _add(session, counts)
+
+
+def _outcomes_by_hour(
+    answers: list[_Answer], tickets: dict[int, list[datetime]], now: datetime
+) -> Counter[tuple[str, str]]:
+    asked: dict[int, list[datetime]] = {}
+    for a in answers:
+        if a.source not in NOT_QUESTIONS:
+            asked.setdefault(a.customer_id, []).append(a.created_at)
+    counts: Counter[tuple[str, str]] = Counter()
+    for a in answers:
+        if a.source in NOT_QUESTIONS:
+            continue
+        verdict = outcome(a, asked.get(a.customer_id, []), tickets.get(a.customer_id, []), now)
+        if verdict is not None:
+            counts[(hour_key(a.created_at), "rated")] += 1
+            counts[(hour_key(a.created_at), verdict)] += 1
+    return counts
+
+
+async def _kept(session: AsyncSession) -> Counter[str]:
+    totals: Counter[str] = Counter()
+    for name, value in (
+        await session.execute(select(col(StatCount.name), func.sum(StatCount.value)).group_by(col(StatCount.name)))
+    ).all():
+        totals[name] = int(value or 0)
+    return totals
+
+
+# -- figures ------------------------------------------------------------------------------------------------
+
+
+async def compute(db: Database, *, gaps: int = 8, now: datetime | None = None) -> Stats:
+    now = now or utcnow()
     async with db.sessions() as session:
+        kept = await _kept(session)
         registrations = await session.scalar(select(func.count()).select_from(Device)) or 0
         customers = await session.scalar(select(func.count(func.distinct(Device.customer_id)))) or 0
-        by_source = {
-            s: int(n)
-            for s, n in await session.execute(
-                select(col(AnswerRecord.source), func.count()).group_by(col(AnswerRecord.source))
-            )
-        }
-        questions = sum(by_source.values())
-        resolved = (
-            await session.scalar(
-                select(func.count())
-                .select_from(AnswerRecord)
-                .where(col(AnswerRecord.answered).is_(True), col(AnswerRecord.escalated).is_(False))
-            )
-            or 0
-        )
-        feedback = {
-            f: int(n)
-            for f, n in await session.execute(
-                select(col(AnswerRecord.feedback), func.count()).group_by(col(AnswerRecord.feedback))
-            )
-        }
-        tickets = {
+        answers = await _answers(session)
+        tickets = await _ticket_times(session)
+        ticket_status = {
             s: int(n)
             for s, n in await session.execute(select(col(Ticket.status), func.count()).group_by(col(Ticket.status)))
         }
@@ -88,16 +232,23 @@ async def compute(db: Database, *, gaps: int = 8) -> Stats:
             )
             or 0
         )
+    by_source: Counter[str] = Counter(a.source for a in answers)
+    for name, value in kept.items():
+        if name.startswith("src:"):
+            by_source[name[4:]] += value
+    feedback = Counter(a.feedback for a in answers if a.feedback)
+    rated = _rate(answers, tickets, now)
     return Stats(
-        registrations=int(registrations),
-        customers_with_devices=int(customers),
-        questions=questions,
-        by_source=by_source,
-        handovers=sum(tickets.values()),
-        handovers_failed=tickets.get("failed", 0),
-        helpful=feedback.get("helpful", 0),
-        not_helpful=feedback.get("not_helpful", 0),
-        resolved_without_staff=(int(resolved) / questions) if questions else 0.0,
+        registrations=int(registrations) + kept["registrations"],
+        customers_with_devices=int(customers) + kept["device_customers"],
+        questions=sum(1 for a in answers if a.source not in NOT_QUESTIONS) + kept["questions"],
+        by_source=dict(by_source),
+        handovers=sum(ticket_status.values()) + kept["handovers"],
+        handovers_failed=ticket_status.get("failed", 0) + kept["handovers_failed"],
+        helpful=feedback["helpful"] + kept["helpful"],
+        not_helpful=feedback["not_helpful"] + kept["not_helpful"],
+        rated=rated["rated"] + kept["rated"],
+        resolved=rated["resolved"] + kept["resolved"],
         unreachable_customers=int(unreachable),
         gaps=_top_gaps(unanswered, gaps),
     )
@@ -112,69 +263,3 @@ def _top_gaps(questions: list[str], n: int) -> list[tuple[str, int]]:
         counts[key] += 1
         example.setdefault(key, " ".join(q.split())[:120])
     return [(example[k], c) for k, c in counts.most_common(n)]
-
-
-@dataclass(frozen=True, slots=True)
-class Series:
-    hours: list[datetime]
-    registrations: list[int]
-    questions: list[int]
-    handovers: list[int]
-
-
-async def hourly(db: Database, *, max_hours: int = 24 * 14) -> Series:
-    """Counts per hour from the first event of the incident to now (at most `max_hours`)."""
-    now = utcnow().replace(minute=0, second=0, microsecond=0)
-    stamps: dict[str, list[datetime]] = {}
-    async with db.sessions() as session:
-        for name, column in (
-            ("registrations", Device.created_at),
-            ("questions", AnswerRecord.created_at),
-            ("handovers", Ticket.created_at),
-        ):
-            stamps[name] = list(
-                await session.scalars(select(col(column)).where(col(column) >= now - timedelta(hours=max_hours)))
-            )
-    everything = [t for ts in stamps.values() for t in ts]
-    start = min(everything).replace(minute=0, second=0, microsecond=0) if everything else now
-    hours = [start + timedelta(hours=i) for i in range(int((now - start).total_seconds() // 3600) + 1)]
-
-    def bucket(ts: list[datetime]) -> list[int]:
-        counts = Counter(t.astimezone(UTC).replace(minute=0, second=0, microsecond=0) for t in ts)
-        return [counts.get(h, 0) for h in hours]
-
-    return Series(hours, bucket(stamps["registrations"]), bucket(stamps["questions"]), bucket(stamps["handovers"]))
-
-
-def render_chart(series: Series, *, title: str = "Incident activity per hour") -> bytes:
-    """A PNG chart of the series; with no data, a chart that says so (never an error)."""
-    import matplotlib
-
-    matplotlib.use("Agg")  # headless: no display on servers
-    import matplotlib.dates as mdates
-    import matplotlib.pyplot as plt
-
-    fig, ax = plt.subplots(figsize=(9, 4), dpi=100)
-    try:
-        total = sum(series.registrations) + sum(series.questions) + sum(series.handovers)
-        if total == 0:
-            ax.text(0.5, 0.5, "No activity recorded yet", ha="center", va="center", fontsize=14, transform=ax.transAxes)
-            ax.set_xticks([])
-            ax.set_yticks([])
-        else:
-            width = 15 / (24 * 60)  # a quarter of an hour, in matplotlib's date units (days)
-            x = [float(mdates.date2num(h)) for h in series.hours]
-            ax.bar([v - width for v in x], series.registrations, width=width, label="registrations")
-            ax.bar(x, series.questions, width=width, label="questions")
-            ax.bar([v + width for v in x], series.handovers, width=width, label="hand-overs")
-            ax.xaxis.set_major_formatter(mdates.DateFormatter("%d %b %H:%M"))
-            fig.autofmt_xdate()
-            ax.set_ylabel("per hour")
-            ax.legend(loc="upper left")
-            ax.grid(axis="y", alpha=0.3)
-        ax.set_title(title + " (UTC)")
-        buf = io.BytesIO()
-        fig.savefig(buf, format="png", bbox_inches="tight")
-        return buf.getvalue()
-    finally:
-        plt.close(fig)

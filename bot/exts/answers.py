@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import logging
 import re
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 import discord
 from discord import app_commands
@@ -22,6 +22,7 @@ from bot.ui.replies import NO_MENTIONS, followup_parts, reply_interaction, send_
 
 if TYPE_CHECKING:
     from bot.bot import SupportBot
+    from bot.exts.surge import Surge
 
 log = logging.getLogger(__name__)
 
@@ -103,6 +104,17 @@ class Answers(commands.Cog):
         return any(self.bot.services.scanner.contains(t) for t in texts if t)
 
     async def _answer_in_new_thread(self, message: discord.Message, text: str) -> None:
+        answer = None
+        # looked up by name: load_extension runs bot/exts/surge.py as a module of its own, so its class is
+        # not the one an import here would see
+        surge = cast("Surge | None", self.bot.get_cog("Surge"))
+        if surge is not None and surge.active(message.channel.id):
+            answer = await surge.take(message, text)
+            if answer is None:  # answered in the channel's public post
+                return
+            if surge.prefer_reply(message.channel.id):
+                await self._answer(message, text, message.channel.id, "mention", reply=True, answer=answer)
+                return
         # threads are named after the question: the name is public, so it passes the scanner too
         first_line = self.bot.services.scanner.redact(" ".join(text.split()))
         name = first_line[:80] or f"Question from {message.author.display_name}"
@@ -110,9 +122,9 @@ class Answers(commands.Cog):
             thread = await message.create_thread(name=name, auto_archive_duration=1440)
         except discord.HTTPException as exc:
             log.warning("could not open a thread (%s); answering in the channel", exc.status)
-            await self._answer(message, text, message.channel.id, "mention", reply=True)
+            await self._answer(message, text, message.channel.id, "mention", reply=True, answer=answer)
             return
-        await self._answer(message, text, thread.id, "thread", reply=False, target=thread)
+        await self._answer(message, text, thread.id, "thread", reply=False, target=thread, answer=answer)
 
     async def _answer(
         self,
@@ -123,15 +135,17 @@ class Answers(commands.Cog):
         *,
         reply: bool,
         target: discord.abc.Messageable | None = None,
+        answer: Answer | None = None,
     ) -> None:
         where = target or message.channel
-        if self.bot.services.llm is not None:
-            # only an LLM answer takes long enough to show "typing"; offline answers take milliseconds,
-            # and a typing request must never cost the answer itself (it is best effort)
-            self._typing(where)
-        answer = await self.bot.services.answerer.answer(
-            Question(customer_id=message.author.id, text=text, channel_id=channel_id, kind=kind)  # type: ignore[arg-type]
-        )
+        if answer is None:
+            if self.bot.services.llm is not None:
+                # only an LLM answer takes long enough to show "typing"; offline answers take milliseconds,
+                # and a typing request must never cost the answer itself (it is best effort)
+                self._typing(where)
+            answer = await self.bot.services.answerer.answer(
+                Question(customer_id=message.author.id, text=text, channel_id=channel_id, kind=kind)  # type: ignore[arg-type]
+            )
         view = answer_view(answer.answer_id, offer_human=answer.offer_human)
         await send_parts(where, answer.parts, view=view, reference=message if reply else None)
         await self._escalate_if_needed(answer, message.author, where)

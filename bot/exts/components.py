@@ -12,7 +12,7 @@ import discord
 from bot.exts.admin.broadcast import BroadcastButton
 from bot.exts.admin.status import StatusPostConfirm
 from bot.exts.feedback import FeedbackButton
-from bot.exts.handover import HumanButton
+from bot.exts.handover import ClaimButton, HumanButton, ReopenButton
 from bot.exts.privacy import DeleteButton
 from bot.exts.status import SubscribeButton
 
@@ -23,4 +23,6 @@ PERSISTENT_ITEMS: tuple[type[discord.ui.DynamicItem[Any]], ...] = (
     DeleteButton,
     StatusPostConfirm,
     BroadcastButton,
+    ReopenButton,
+    ClaimButton,
 )

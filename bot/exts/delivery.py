@@ -21,13 +21,23 @@ class DiscordSender:
         dm_channels: DmChannels,
         *,
         subscribe_view: Callable[[], discord.ui.View] | None = None,
+        reopen_view: Callable[[int], discord.ui.View] | None = None,
+        claim_view: Callable[[int], discord.ui.View] | None = None,
     ) -> None:
         self.client = client
         self.dm_channels = dm_channels
         self.subscribe_view = subscribe_view  # the buttons under a status post in the channel
+        self.reopen_view = reopen_view  # the button under a closed ticket's DM
+        self.claim_view = claim_view  # the button under a new ticket's notice to staff
 
     async def deliver(self, item: OutboxItem) -> int | None:
-        kwargs = render(item.notice, item.route, subscribe_view=self.subscribe_view)
+        kwargs = render(
+            item.notice,
+            item.route,
+            subscribe_view=self.subscribe_view,
+            reopen_view=self.reopen_view,
+            claim_view=self.claim_view,
+        )
         try:
             if item.route == "edit":
                 if item.message_id is None:

@@ -29,7 +29,9 @@ class RegisterDeviceModal(discord.ui.Modal, title="Register your phone"):
 
     async def on_submit(self, interaction: discord.Interaction) -> None:
         # InvalidDeviceId and DatabaseUnavailable carry customer-facing messages: on_error shows them
-        result = await bot_of(interaction).services.registry.register(interaction.user.id, self.device_id.value)
+        result = await bot_of(interaction).services.registry.register(
+            interaction.user.id, self.device_id.value, username=interaction.user.name
+        )
         device = result.device
         if result.created:
             text = (

@@ -11,6 +11,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.core.text.wording import plural
 from bot.ui.replies import reply_interaction
 
 if TYPE_CHECKING:
@@ -58,8 +59,9 @@ class DeleteButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"pr
         erased = await bot.services.privacy.erase(interaction.user.id)
         await reply_interaction(
             interaction,
-            f"Done: everything we stored about you is deleted ({erased.devices} device(s), "
-            f"{erased.answers} answer(s), {erased.notices} notice(s)). If you register again, we start afresh.",
+            f"Done: everything we stored about you is deleted ({plural(erased.devices, 'device')}, "
+            f"{plural(erased.answers, 'answer')}, {plural(erased.notices, 'notice')}). "
+            "If you register again, we start afresh.",
         )
 
 

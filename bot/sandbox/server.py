@@ -12,6 +12,7 @@ from bot.sandbox.driver import Driver
 from bot.sandbox.events import EventLog
 from bot.sandbox.gateway import Gateway
 from bot.sandbox.interactions import InteractionService
+from bot.sandbox.latency import Latency
 from bot.sandbox.messages import MessageService
 from bot.sandbox.ratelimit import RateLimiter
 from bot.sandbox.rest import API_PREFIX, RestApi
@@ -45,6 +46,8 @@ class SandboxServer:
         interaction_token_ttl: float = 900.0,
         heartbeat_interval_ms: int = 41250,
         stable_ids: bool = False,
+        latency: float = 0.0,
+        jitter: float = 0.0,
     ) -> None:
         self.token = token or f"sandbox.{secrets.token_urlsafe(24)}"
         self.host = host
@@ -61,6 +64,7 @@ class SandboxServer:
                                                token_ttl=interaction_token_ttl)
         self.rest = RestApi(token=self.token, ratelimiter=self.ratelimiter, world=self.world, log=self.log,
                             gateway=self.gateway, messages=self.messages, interactions=self.interactions)
+        self.latency = Latency(latency, jitter)  # round trip and jitter of every REST request, in seconds
         self._runner: web.AppRunner | None = None
         self._driver: Driver | None = None
 
@@ -106,7 +110,8 @@ class SandboxServer:
 
     # -- lifecycle ------------------------------------------------------------------------------------
     def make_app(self) -> web.Application:
-        app = web.Application(middlewares=[self.rest.middleware], client_max_size=32 * 1024 * 1024)
+        app = web.Application(middlewares=[self.latency.middleware, self.rest.middleware],
+                              client_max_size=32 * 1024 * 1024)
         app.router.add_get("/gateway", self.gateway.handle)
         self.rest.add_routes(app)
         return app

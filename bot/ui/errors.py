@@ -8,6 +8,7 @@ from discord import app_commands
 
 from bot.core.devices import InvalidDeviceId
 from bot.core.errors import UserFacingError
+from bot.core.text.wording import plural
 
 log = logging.getLogger(__name__)
 
@@ -22,7 +23,7 @@ def user_message(error: BaseException) -> str:
     if isinstance(error, app_commands.NoPrivateMessage):
         return "This command works in the server, not in direct messages."
     if isinstance(error, app_commands.CommandOnCooldown):  # a CheckFailure too: before the general case
-        return f"Please wait {error.retry_after:.0f} seconds before trying again."
+        return f"Please wait {plural(max(1, round(error.retry_after)), 'second')} before trying again."
     if isinstance(error, app_commands.CheckFailure):
         return "You can't use this command here."
     log.error("command failed", exc_info=original)

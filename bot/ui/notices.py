@@ -23,6 +23,8 @@ from bot.core.outbox.notices import (
     StatusView,
     Summary,
     TextPost,
+    TicketClosed,
+    TicketOpened,
 )
 from bot.core.status.labels import STALE_IN_SUMMARY, device_headline, promises_next_update, state_label
 from bot.core.text.mentions import neutralize_mentions
@@ -50,8 +52,7 @@ def status_embed(view: StatusView) -> discord.Embed:
         title=untrusted(f"{state_label(view.state)}: {view.incident}", TITLE),
         description=untrusted(view.body, 3000),
         colour=COLOURS.get(view.state, NEUTRAL),
-        timestamp=view.published_at,
-    )
+    )  # no embed timestamp: Discord prints it beside the footer, which already says the time
     for name, p in list(view.progress.items())[: FIELDS - 2]:
         field_name, value = progress_line(untrusted(name, 64), p)
         embed.add_field(name=field_name, value=value, inline=True)
@@ -69,8 +70,7 @@ def summary_embed(summary: Summary) -> discord.Embed:
         title="Still working on it",
         description=untrusted(summary.text, 3500),
         colour=0x3498DB,
-        timestamp=summary.as_of,
-    )
+    )  # the time is in the "As of" field, once
     note = "Latest status as of " + discord.utils.format_dt(summary.as_of, "f")
     if summary.stale:
         note += STALE_IN_SUMMARY
@@ -90,10 +90,25 @@ def device_notice(notice: DeviceNotice) -> str:
     return neutralize_mentions("\n".join(lines))[:2000]
 
 
+def ticket_closed_text(notice: TicketClosed) -> str:
+    """The DM that tells a customer staff closed their conversation, and why."""
+    reason = untrusted(notice.reason, 500)
+    lines = [f"Our staff closed your support conversation (ticket #{notice.ticket})."]
+    lines.append(f"Reason: {reason}" if reason else "No reason was given.")
+    lines.append("If you still need help, press the button below and the same conversation opens again.")
+    return neutralize_mentions("\n".join(lines))[:2000]
+
+
 def render(
-    notice: Notice, route: Route, *, subscribe_view: Callable[[], discord.ui.View] | None = None
+    notice: Notice,
+    route: Route,
+    *,
+    subscribe_view: Callable[[], discord.ui.View] | None = None,
+    reopen_view: Callable[[int], discord.ui.View] | None = None,
+    claim_view: Callable[[int], discord.ui.View] | None = None,
 ) -> dict[str, Any]:
-    """The keyword arguments for `send` (or `edit`). A status post in a channel carries `subscribe_view()`."""
+    """The keyword arguments for `send` (or `edit`). A status post in a channel carries `subscribe_view()`,
+    a new ticket's notice `claim_view(ticket)`, a closed ticket's DM `reopen_view(ticket)`."""
     if isinstance(notice, StatusPost | StatusEdit):
         if notice.update is None:
             raise DeliveryFailed(f"status update {notice.key!r} is no longer stored")
@@ -107,6 +122,16 @@ def render(
         return {"content": device_notice(notice)}
     if isinstance(notice, TextPost):
         return {"content": notice.content[:2000]}
+    if isinstance(notice, TicketOpened):
+        opened: dict[str, Any] = {"content": notice.content[:2000]}
+        if claim_view is not None:
+            opened["view"] = claim_view(notice.ticket)
+        return opened
+    if isinstance(notice, TicketClosed):
+        out = {"content": ticket_closed_text(notice)}
+        if reopen_view is not None:
+            out["view"] = reopen_view(notice.ticket)
+        return out
     if isinstance(notice, BroadcastDm):
         return {"content": untrusted(notice.content, 1900) + BROADCAST_FOOTNOTE}
     raise DeliveryFailed(f"no rendering for {type(notice).__name__}")

@@ -3,7 +3,9 @@ from __future__ import annotations
 import asyncio
 import csv
 import io
+import json
 import sqlite3
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -12,6 +14,7 @@ from bot.core.crypto import DeviceCipher
 from bot.core.db import Database
 from bot.core.devices import InvalidDeviceId, luhn_ok
 from bot.core.errors import DatabaseUnavailable
+from bot.core.models import DeviceState
 from bot.core.registry import DeviceRegistry
 from tests.conftest import TEST_KEY
 
@@ -137,11 +140,41 @@ async def test_export_streams_full_ids_as_csv(registry: DeviceRegistry) -> None:
     await registry.register(1, IMEI_A)
     await registry.register(2, "meid af0123450abcde")
     buf = io.StringIO()
-    assert await registry.export_csv(buf, batch=1) == 2
+    assert await registry.export_csv(buf, batch=1, spreadsheet=False) == 2
     rows = list(csv.DictReader(io.StringIO(buf.getvalue())))
     assert [(r["customer_id"], r["kind"], r["device_id"]) for r in rows] == [
         ("1", "imei", IMEI_A), ("2", "meid", MEID)
     ]
+
+
+async def test_the_spreadsheet_export_keeps_every_digit_and_says_who_and_how_far(
+    registry: DeviceRegistry, database: Database
+) -> None:
+    big = 1234567890123456789  # a Discord id: 19 digits, which spreadsheets round to 1.23456789012346E+18
+    await registry.register(big, IMEI_A, username="alice")
+    await registry.register(2, "meid af0123450abcde")
+    async with database.transaction() as s:
+        s.add(
+            DeviceState(
+                id_hash=registry.hash_of(IMEI_A),
+                state="partial",
+                progress=json.dumps({"photos": {"state": "partial", "percent": 60}, "contacts": {"state": "restored"}}),
+                updated_at=datetime(2026, 11, 28, 9, tzinfo=UTC),
+            )
+        )
+    buf = io.StringIO()
+    assert await registry.export_csv(buf) == 2
+    header, first, second = list(csv.reader(io.StringIO(buf.getvalue())))
+    assert header == [
+        "registration_id", "customer_id", "username", "kind", "device_id", "needs_review", "registered_at",
+        "recovery_state", "recovery_updated_at", "contacts", "photos",
+    ]
+    row = dict(zip(header, first, strict=True))
+    assert row["customer_id"] == f'="{big}"' and row["device_id"] == f'="{IMEI_A}"' and row["username"] == "alice"
+    assert (row["recovery_state"], row["contacts"], row["photos"]) == ("partial", "restored", "partial (60%)")
+    assert row["recovery_updated_at"] == "2026-11-28T09:00:00+00:00" and row["needs_review"] == "no"
+    other = dict(zip(header, second, strict=True))
+    assert other["device_id"] == MEID and other["recovery_state"] == "pending" and other["photos"] == ""
 
 
 async def test_export_with_the_wrong_key_says_so(registry: DeviceRegistry, database: Database) -> None:

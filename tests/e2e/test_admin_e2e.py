@@ -53,6 +53,8 @@ ADMIN_COMMANDS: list[tuple[str, dict[str, Any] | None]] = [
     ("admin devices lookup", {"device_id": IMEI}),
     ("admin devices export", None),
     ("admin devices mark", {"device_id": IMEI, "state": "restored"}),
+    ("admin devices review", None),
+    ("admin devices resolve", {"registration": 1, "keep": "this"}),
     ("admin faq add", None),
     ("admin faq edit", {"key": "what-happened"}),
     ("admin faq remove", {"key": "what-happened"}),
@@ -60,6 +62,8 @@ ADMIN_COMMANDS: list[tuple[str, dict[str, Any] | None]] = [
     ("admin faq reload", None),
     ("admin broadcast", {"audience": "subscribers"}),
     ("admin tickets list", None),
+    ("admin tickets claim", {"ticket": 1}),
+    ("admin tickets transcript", {"ticket": 1}),
     ("admin tickets close", {"ticket": 1}),
     ("admin stats", None),
     ("admin audit", None),
@@ -143,10 +147,11 @@ async def test_staff_device_tools_and_export(world: World, start_bot: StartBot) 
     export = await slash(runner, world, world.jordan, "admin devices export")
     assert export.ephemeral and export.attachments
     rows = list(csv.DictReader(io.StringIO(world.driver.attachment_bytes(export).decode())))
-    assert sorted(r["device_id"] for r in rows) == ["352099001761481", IMEI]
+    assert sorted(r["device_id"] for r in rows) == ['="352099001761481"', f'="{IMEI}"']  # text in spreadsheets
+    assert {r["customer_id"] for r in rows} == {f'="{world.alice.id}"', f'="{world.bob.id}"'}
 
     marked = await slash(runner, world, world.jordan, "admin devices mark", {"device_id": IMEI, "state": "restored"})
-    assert "1 notice(s) queued" in marked.content
+    assert "Registered by 1 customer; 1 notice queued" in marked.content
     notice = await runner.wait(world.driver.wait_for_message(channel=world.driver.dm_channel(world.alice)))
     assert "has been restored" in notice.content and "****7518" in notice.content
     audit = await slash(runner, world, world.jordan, "admin audit")
@@ -209,7 +214,7 @@ async def test_broadcast_reaches_each_person_once_and_reports(world: World, star
         ["Contacts are back for everyone."],
         options={"audience": "subscribers"},
     )
-    assert "will reach **3** people" in confirm.content
+    assert "will reach **3 people**" in confirm.content
     send = buttons(confirm)["Send it"]
     first = await d.click(world.jordan, confirm, send)
     assert "Sending broadcast" in (await runner.wait(first.wait_message())).content

@@ -314,3 +314,28 @@ async def test_a_broken_database_gets_an_apology_not_silence(world: World, start
     reply = await runner.wait(d.wait_for_message(after=dm))
     assert "something went wrong on our side" in reply.content
     assert "database on fire" not in reply.content and "Traceback" not in reply.content
+
+
+async def test_in_a_surge_identical_questions_are_answered_once_in_a_pinned_post(
+    world: World, start_bot: StartBot
+) -> None:
+    runner = await start_bot(surge_mode="always")
+    d = world.driver
+    heading = "Should I reset or restore my phone?"  # the FAQ's own words, as the post shows them
+    asked = [await d.user_says(u, world.support, heading) for u in (world.alice, world.bob, world.shy)]
+    post = await runner.wait(d.wait_for_message(after=asked[0], channel=world.support))
+    assert post.content.count(f"**{heading}**") == 1
+    assert "/ask" in post.content
+    assert post.pings.empty
+    await runner.wait(d.wait_for_event("reaction", after=asked[-1]))  # each asker is pointed to it when free
+    assert d.server.rest.pins.pinned[world.support.id] == [post.id]
+    # no thread per question, and one post, not three
+    assert not [r for r in d.requests("POST") if r.route and r.route.endswith("/threads")]
+    said_in_support = [m for m in d.server.world.messages.values()
+                       if m.channel_id == world.support.id and m.author_id == d.bot_user.id]
+    assert said_in_support == [post]
+
+    # a question the FAQ cannot answer still reaches the customer one to one, in a thread of its own
+    odd = await d.user_says(world.alice, world.support, "my cat walked on the keyboard and sent a fax")
+    reply = await runner.wait(d.wait_for_message(lambda m: m.channel_id == odd.id, after=odd))
+    assert reply.pings.empty

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from bot.core.knowledge import FaqEntry
 from bot.core.registry import DeviceView
@@ -39,13 +39,29 @@ def test_faq_lines_mark_staff_entries() -> None:
     ]
 
 
-def test_tickets_and_audit_fit_in_one_message() -> None:
+def test_tickets_show_priority_waiting_time_and_claim_and_fit_in_one_message() -> None:
     tickets = [TicketView(n, 1000 + n, "asked", "open", "", 555 if n == 1 else None, T) for n in range(1, 200)]
     text = tickets_text(tickets)
-    assert text.startswith(f"#1 <@1001> (asked) <t:{STAMP}:R> in <#555>\n#2 <@1002> (asked) <t:{STAMP}:R>\n")
+    assert text.startswith(f"#1 <@1001> (asked) opened <t:{STAMP}:R> · unclaimed in <#555>\n")
     assert len(text) == MESSAGE
-    entries = [AuditView(T, "<@7>", "devices.lookup", "<@1001>", {"device_id": "****7518"})] * 100
+    now = T + timedelta(minutes=75)
+    waiting = TicketView(3, 1003, "upset", "open", "", 9, T, priority="high", claimed_by=7, waiting_since=T)
+    line = tickets_text([waiting], now=now)
+    assert line == (
+        f"#3 **HIGH** <@1003> (upset) opened <t:{STAMP}:R> · **waiting 1 h 15 min** · claimed by <@7> in <#9>"
+    )
+    answered = TicketView(4, 1004, "asked", "open", "", 9, T, waiting_since=T, responded_at=T)
+    assert "· answered ·" in tickets_text([answered], now=now)
+    closed = TicketView(5, 1005, "asked", "closed", "", 9, T, close_reason="restored from backup")
+    assert tickets_text([closed]).endswith("in <#9> · closed: restored from backup")
+
+
+def test_audit_entries_read_as_sentences_not_python() -> None:
+    entries = [AuditView(T, "<@7>", "devices.mark", "<@1001>", {"device_id": "****7518", "note": None})] * 100
     audit = audit_text(entries)
-    assert audit.startswith(f"<t:{STAMP}:f> <@7>: devices.lookup on <@1001> {{'device_id': '****7518'}}\n")
+    assert audit.startswith(f"<t:{STAMP}:f> <@7>: devices.mark on <@1001> (device id ****7518)\n")
+    assert "{" not in audit and "None" not in audit
     assert len(audit) == MESSAGE
+    flags = audit_text([AuditView(T, "command line", "devices.export", None, {"rows": 3, "full": True})])
+    assert flags.endswith("command line: devices.export (rows 3, full yes)")
     assert audit_text([]) == "No admin actions yet."

@@ -19,3 +19,4 @@ def test_clip_keeps_what_fits_and_marks_what_was_cut() -> None:
     assert clip("abcdef", 6) == "abcdef"
     assert clip("abcdefg", 6) == "abcde…"
     assert clip("abc def", 5) == "abc…"  # no dangling space before the ellipsis
+

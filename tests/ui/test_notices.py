@@ -15,6 +15,8 @@ from bot.core.outbox.notices import (
     StatusView,
     Summary,
     TextPost,
+    TicketClosed,
+    TicketOpened,
 )
 from bot.ui.notices import render, status_embed
 
@@ -45,7 +47,7 @@ async def test_a_status_post_in_the_channel_has_the_embed_and_the_buttons() -> N
     assert (embed.fields[0].name, embed.fields[0].value) == ("Contacts", "partly restored (60%)")
     assert embed.fields[1].name == "Next update by" and embed.fields[1].value == f"<t:{int(NEXT.timestamp())}:f>"
     assert embed.footer.text == "Status as of 28 Nov 2026, 11:00 UTC · edited"
-    assert embed.timestamp == AT
+    assert embed.timestamp is None  # the footer already says the time: once (issue 15)
 
 
 async def test_a_status_by_dm_or_as_an_edit_has_no_buttons() -> None:
@@ -93,3 +95,36 @@ def test_summary_device_text_and_broadcast() -> None:
     assert render(TextPost(content="x" * 3000), "post") == {"content": "x" * 2000}
     broadcast = render(BroadcastDm(content="Hello _all_"), "dm")["content"]
     assert broadcast.startswith("Hello \\_all\\_") and broadcast.endswith("Reply here with any question.)")
+
+
+def test_the_time_is_shown_once() -> None:
+    post = render(StatusPost(key="k", update=VIEW), "post")["embed"].to_dict()
+    assert "timestamp" not in post  # Discord prints an embed's timestamp beside the footer: twice
+    assert post["footer"]["text"] == "Status as of 28 Nov 2026, 11:00 UTC · edited"
+    summary = render(Summary(text="Still restoring.", as_of=AT), "post")["embed"].to_dict()
+    assert "timestamp" not in summary and str(summary).count("<t:") == 1
+
+
+def test_a_closed_ticket_says_why_and_offers_to_reopen() -> None:
+    def reopen(ticket: int) -> discord.ui.View:
+        view = discord.ui.View(timeout=None)
+        view.add_item(discord.ui.Button(label="reopen", custom_id=f"ticket:reopen:{ticket}"))
+        return view
+
+    out = render(TicketClosed(ticket=7, reason="Restored <@123> **all**"), "dm", reopen_view=reopen)
+    assert out["content"].startswith("Our staff closed your support conversation (ticket #7).\nReason: Restored")
+    assert "<@123>" not in out["content"] and "\\*\\*all\\*\\*" in out["content"]
+    assert [c.custom_id for c in out["view"].children] == ["ticket:reopen:7"]  # type: ignore[attr-defined]
+    silent = render(TicketClosed(ticket=8), "dm")
+    assert "No reason was given." in silent["content"] and "view" not in silent
+
+
+def test_a_new_ticket_notice_carries_the_claim_button() -> None:
+    def claim(ticket: int) -> discord.ui.View:
+        view = discord.ui.View(timeout=None)
+        view.add_item(discord.ui.Button(label="Claim", custom_id=f"ticket:claim:{ticket}"))
+        return view
+
+    out = render(TicketOpened(ticket=3, content="New ticket #3"), "post", claim_view=claim)
+    assert out["content"] == "New ticket #3"
+    assert [c.custom_id for c in out["view"].children] == ["ticket:claim:3"]  # type: ignore[attr-defined]

@@ -113,8 +113,27 @@ class BroadcastDm(_Notice):
     content: str
 
 
+class TicketOpened(_Notice):
+    """Tell the staff channel a hand-over opened (link and summary); the transport adds a "Claim" button."""
+
+    routes = frozenset({"post"})
+    kind: Literal["ticket_opened"] = "ticket_opened"
+    ticket: int
+    content: str
+
+
+class TicketClosed(_Notice):
+    """Tell a customer staff closed their hand-over, and why; the transport adds a button to reopen it."""
+
+    routes = frozenset({"dm"})
+    kind: Literal["ticket_closed"] = "ticket_closed"
+    ticket: int
+    reason: str = ""
+
+
 Notice = Annotated[
-    StatusPost | StatusEdit | Summary | DeviceNotice | TextPost | BroadcastDm, Field(discriminator="kind")
+    StatusPost | StatusEdit | Summary | DeviceNotice | TextPost | BroadcastDm | TicketOpened | TicketClosed,
+    Field(discriminator="kind"),
 ]
 _NOTICE: TypeAdapter[Notice] = TypeAdapter(Notice)
 

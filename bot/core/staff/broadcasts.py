@@ -13,6 +13,7 @@ from bot.core.errors import UserFacingError
 from bot.core.models import Broadcast, Device, Outbox, Subscription, utcnow
 from bot.core.outbox.notices import BroadcastDm
 from bot.core.outbox.rows import enqueue, outbox_counts, outbox_row, text_post
+from bot.core.text.wording import plural
 
 AUDIENCES = {"subscribers": "everyone subscribed to status updates", "devices": "everyone with a registered device"}
 BROADCAST_MAX = 1800
@@ -90,7 +91,7 @@ class Broadcasts:
                     text_post(
                         self.staff_channel_id,
                         f"bc-start:{b.id}",
-                        f"Broadcast #{b.id} started: {len(people)} people ({AUDIENCES[b.audience]}).",
+                        f"Broadcast #{b.id} started: {plural(len(people), 'person')} ({AUDIENCES[b.audience]}).",
                     ),
                 )
             await enqueue(session, rows)

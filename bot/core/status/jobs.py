@@ -14,6 +14,7 @@ from bot.core.outbox.rows import enqueue, outbox_row, text_post
 from bot.core.outbox.wakeup import Wakeup
 from bot.core.status.labels import RESOLVED
 from bot.core.status.snapshot import StatusSnapshots
+from bot.core.text.wording import plural
 
 
 class StatusJobs:
@@ -64,7 +65,7 @@ class StatusJobs:
         if not (due - self.reminder <= now):
             return False
         minutes = int((due - now).total_seconds() // 60)
-        when_text = f"in {minutes} minutes" if minutes > 0 else "now (it has passed)"
+        when_text = f"in {plural(minutes, 'minute')}" if minutes > 0 else "now (it has passed)"
         text = (
             f"Reminder: the status update of {latest[0].published_at:%d %b %H:%M UTC} promised the "
             f"next update by {due:%d %b %H:%M UTC}, which is {when_text}. "

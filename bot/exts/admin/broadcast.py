@@ -8,6 +8,7 @@ from typing import Any, Literal
 import discord
 from discord import app_commands
 
+from bot.core.text.wording import plural
 from bot.exts.admin.base import NOT_AUDITED, AdminCog
 from bot.exts.checks import bot_of, require_staff
 from bot.ui.errors import user_message
@@ -40,7 +41,8 @@ class BroadcastModal(discord.ui.Modal, title="Broadcast a message"):
         view.add_item(BroadcastButton("cancel", draft.id))
         await reply_interaction(
             interaction,
-            f"Broadcast #{draft.id} will reach **{draft.recipients}** people. Preview:\n\n>>> {draft.text[:1500]}",
+            f"Broadcast #{draft.id} will reach **{plural(draft.recipients, 'person')}**. "
+            f"Preview:\n\n>>> {draft.text[:1500]}",
             view=view,
         )
 
@@ -88,7 +90,7 @@ class BroadcastButton(
         view.add_item(BroadcastButton("cancel", b.id))
         await reply_interaction(
             interaction,
-            f"Sending broadcast #{b.id} to {b.recipients} people. Progress and the final report go to the staff "
-            "channel.",
+            f"Sending broadcast #{b.id} to {plural(b.recipients, 'person')}. Progress and the final report go to "
+            "the staff channel.",
             view=view,
         )

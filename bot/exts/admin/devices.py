@@ -5,21 +5,20 @@ from __future__ import annotations
 import io
 import logging
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Literal
 
 import discord
 from discord import app_commands
 
 from bot.core.devices import InvalidDeviceId
+from bot.core.text.wording import plural
 from bot.exts.admin.base import AdminGroupCog
-from bot.ui.admin import registrations_text
+from bot.ui.admin import registrations_text, review_text
 from bot.ui.replies import reply_interaction
 
 log = logging.getLogger(__name__)
 
 ATTACH_LIMIT = 50_000  # rows; larger exports are written to a file on the server
-EXPORT_DIR = Path("data") / "exports"
 MarkState = Literal["restored", "partial", "not_recoverable", "in_progress", "pending"]
 
 
@@ -31,9 +30,42 @@ class DeviceTools(AdminGroupCog, group_name="devices", group_description="Regist
         kinds = ", ".join(f"{k.upper()} {v}" for k, v in c.items() if k not in ("total", "customers", "needs_review"))
         await reply_interaction(
             interaction,
-            f"{c['total']} registrations from {c['customers']} customers ({kinds or 'none'}); "
-            f"{c['needs_review']} need review (same device claimed by more than one customer).",
+            f"{plural(c['total'], 'registration')} from {plural(c['customers'], 'customer')} ({kinds or 'none'}); "
+            f"{plural(c['needs_review'], 'registration')} {'needs' if c['needs_review'] == 1 else 'need'} review "
+            "(same device claimed by more than one customer): `/admin devices review`.",
         )
+
+    @app_commands.command(name="review")
+    async def review(self, interaction: discord.Interaction) -> None:
+        """Devices registered by more than one customer, waiting for review (IDs masked)."""
+        found = await self.services.review.list()
+        await reply_interaction(interaction, review_text(found) if found else "No device needs review.")
+
+    @app_commands.command(name="resolve")
+    @app_commands.describe(
+        registration="A registration number from `/admin devices review`",
+        keep="this: only this registration's customer keeps the device; all: every claimant keeps it",
+    )
+    async def resolve(
+        self,
+        interaction: discord.Interaction,
+        registration: app_commands.Range[int, 1],
+        keep: Literal["this", "all"],
+    ) -> None:
+        """Resolve a shared device: keep one owner, or all of them."""
+        done = await self.services.review.resolve(registration, keep)
+        if done is None:
+            await reply_interaction(interaction, f"Registration {registration} is not waiting for review.")
+            return
+        if done.removed:
+            removed = ", ".join(f"<@{c}>" for c in done.removed)
+            text = (
+                f"{done.masked} now belongs to <@{done.kept[0]}> only. Removed the registration of {removed} "
+                f"({plural(len(done.removed), 'customer')} told by DM)."
+            )
+        else:
+            text = f"{done.masked} stays with all {plural(len(done.kept), 'claimant')}; it no longer needs review."
+        await reply_interaction(interaction, text)
 
     @app_commands.command(name="lookup")
     @app_commands.describe(device_id="An IMEI, MEID or serial", customer="A customer")
@@ -62,18 +94,21 @@ class DeviceTools(AdminGroupCog, group_name="devices", group_description="Regist
         total = (await self.services.registry.count())["total"]
         stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
         if total > ATTACH_LIMIT:
-            EXPORT_DIR.mkdir(parents=True, exist_ok=True)
-            path = EXPORT_DIR / f"devices-{stamp}.csv"
+            folder = self.bot.settings.data_dir / "exports"
+            folder.mkdir(parents=True, exist_ok=True)
+            path = folder / f"devices-{stamp}.csv"
             with path.open("w", newline="", encoding="utf-8") as fh:
                 n = await self.services.registry.export_csv(fh)
             log.info("device export of %d rows written to %s", n, path)
-            await reply_interaction(interaction, f"{n} rows: too many to attach, written on the server to `{path}`.")
+            await reply_interaction(
+                interaction, f"{plural(n, 'row')}: too many to attach, written on the server to `{path}`."
+            )
             return
         buf = io.StringIO()
         n = await self.services.registry.export_csv(buf)
         file = discord.File(io.BytesIO(buf.getvalue().encode("utf-8")), filename=f"devices-{stamp}.csv")
         await reply_interaction(
-            interaction, f"{n} registrations. This file holds full device IDs: keep it safe.", file=file
+            interaction, f"{plural(n, 'registration')}. This file holds full device IDs: keep it safe.", file=file
         )
 
     @app_commands.command(name="mark")
@@ -98,6 +133,6 @@ class DeviceTools(AdminGroupCog, group_name="devices", group_description="Regist
         owners = await self.services.registry.lookup_by_device(device_id)
         await reply_interaction(
             interaction,
-            f"Marked as {state.replace('_', ' ')}. Registered by {len(owners)} customer(s); "
-            f"{notified} notice(s) queued.",
+            f"Marked as {state.replace('_', ' ')}. Registered by {plural(len(owners), 'customer')}; "
+            f"{plural(notified, 'notice')} queued.",
         )

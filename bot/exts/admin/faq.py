@@ -7,6 +7,7 @@ import io
 import discord
 from discord import app_commands
 
+from bot.core.text.wording import plural
 from bot.exts.admin.base import NOT_AUDITED, AdminGroupCog
 from bot.exts.checks import bot_of, require_staff
 from bot.ui.admin import faq_lines
@@ -57,10 +58,10 @@ class FaqTools(AdminGroupCog, group_name="faq", group_description="The FAQ the b
         """List the FAQ entries the bot answers from."""
         entries = self.services.knowledge.entries
         lines = faq_lines(entries)
-        text = f"{len(entries)} entries:\n" + "\n".join(lines)
+        text = f"{plural(len(entries), 'entry')}:\n" + "\n".join(lines)
         if len(text) > 1900:
             file = discord.File(io.BytesIO("\n".join(lines).encode()), filename="faq.txt")
-            await reply_interaction(interaction, f"{len(entries)} entries (attached).", file=file)
+            await reply_interaction(interaction, f"{plural(len(entries), 'entry')} (attached).", file=file)
         else:
             await reply_interaction(interaction, text)
 
@@ -68,7 +69,7 @@ class FaqTools(AdminGroupCog, group_name="faq", group_description="The FAQ the b
     async def reload(self, interaction: discord.Interaction) -> None:
         """Re-read the FAQ files (staff edits stay on top)."""
         n = await self.services.faq.reload()
-        await reply_interaction(interaction, f"Reloaded: {n} entries. Stored answers will not be reused.")
+        await reply_interaction(interaction, f"Reloaded: {plural(n, 'entry')}. Stored answers will not be reused.")
 
 
 class FaqModal(discord.ui.Modal):

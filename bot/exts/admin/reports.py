@@ -7,7 +7,8 @@ import io
 import discord
 from discord import app_commands
 
-from bot.core.stats import compute, hourly, render_chart
+from bot.core.chart import activity, render_chart
+from bot.core.stats import compute
 from bot.exts.admin.base import NOT_AUDITED, AdminCog
 from bot.ui.admin import audit_text
 from bot.ui.replies import reply_interaction
@@ -16,10 +17,11 @@ from bot.ui.replies import reply_interaction
 class ReportTools(AdminCog):
     @app_commands.command(name="stats")
     async def stats(self, interaction: discord.Interaction) -> None:
-        """Registrations, questions, answers, hand-overs and feedback, with a chart per hour."""
+        """Registrations, questions, answers, hand-overs and feedback, with a chart per hour or per day."""
         await interaction.response.defer(ephemeral=True, thinking=True)
+        await self.services.conversations.flush()  # answers are written in batches: count the latest too
         s = await compute(self.services.db)
-        png = render_chart(await hourly(self.services.db))
+        png = render_chart(await activity(self.services.db))
         lines = s.lines()
         gate = self.services.answerer.gate.counters
         if gate.checked:  # model answers held back by the output checks since this process started

@@ -13,6 +13,7 @@ from discord import app_commands
 from bot.core.feeds.prose import parse_promise, progress_from_text
 from bot.core.outbox.notices import StatusView
 from bot.core.status.labels import RESOLVED, progress_form_text
+from bot.core.text.wording import plural
 from bot.exts.admin.base import NOT_AUDITED, AdminGroupCog
 from bot.exts.checks import bot_of, require_staff
 from bot.ui.admin import when
@@ -61,7 +62,10 @@ class StatusTools(AdminGroupCog, group_name="status", group_description="Inciden
     async def resume(self, interaction: discord.Interaction) -> None:
         """Resume automatic posting, posting what arrived while paused."""
         n = await self.services.status.set_paused(False)
-        await reply_interaction(interaction, f"Automatic posting is on again; {n} held update(s) are being posted.")
+        await reply_interaction(
+            interaction,
+            f"Automatic posting is on again; {plural(n, 'held update')} {'is' if n == 1 else 'are'} being posted.",
+        )
 
     @app_commands.command(name="poll")
     async def poll(self, interaction: discord.Interaction) -> None:

@@ -21,6 +21,7 @@ from bot.sandbox.rest.commands import CommandRoutes
 from bot.sandbox.rest.guilds import GuildRoutes
 from bot.sandbox.rest.interactions import InteractionRoutes
 from bot.sandbox.rest.messages import MessageRoutes
+from bot.sandbox.rest.pins import PinRoutes
 from bot.sandbox.rest.routes import Routes
 from bot.sandbox.rest.threads import ThreadRoutes
 from bot.sandbox.rest.users import UserRoutes
@@ -39,9 +40,10 @@ class RestApi:
         self.log = log
         parts = (world, log, gateway, messages, interactions)
         self._messages = MessageRoutes(*parts)
+        self.pins = PinRoutes(*parts)
         # in the order they are matched: a literal path (/users/@me) before a pattern that also matches it
-        self.areas: list[Routes] = [UserRoutes(*parts), self._messages, ThreadRoutes(*parts), GuildRoutes(*parts),
-                                    CommandRoutes(*parts), InteractionRoutes(*parts)]
+        self.areas: list[Routes] = [UserRoutes(*parts), self.pins, self._messages, ThreadRoutes(*parts),
+                                    GuildRoutes(*parts), CommandRoutes(*parts), InteractionRoutes(*parts)]
 
     @web.middleware
     async def middleware(self, request: web.Request, handler: Any) -> web.StreamResponse:

@@ -82,7 +82,7 @@ class LLMClient:
         except (AttributeError, IndexError, KeyError, TypeError) as exc:  # a body of the wrong shape
             log.warning("LLM response has an unexpected shape: %s", type(exc).__name__)
             raise LLMError("malformed response") from exc
-        if reply.handover_reason is not None:  # it goes into a ticket summary
+        if reply.handover_reason is not None:
             reply = LLMReply(reply.text, self.scanner.redact(reply.handover_reason), reply.tokens)
         return reply
 

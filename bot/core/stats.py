@@ -15,13 +15,15 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from bot.core.db import Database
 from bot.core.models import AnswerRecord, Device, Outbox, StatCount, Ticket, utcnow
 from bot.core.text.terms import analyze
-from bot.core.text.wording import plural
+from bot.core.text.wording import minutes, plural
 
 RESOLVE_WINDOW = timedelta(minutes=30)
 NOT_QUESTIONS = frozenset({"limit"})  # "please slow down" is not an answer to rate
@@ -41,10 +43,20 @@ class Stats:
     resolved: int  # of those, resolved without staff
     unreachable_customers: int
     gaps: list[tuple[str, int]] = field(default_factory=list)  # the most frequent questions the bot could not answer
+    open_handovers: int = 0
+    first_replies: list[timedelta] = field(default_factory=list)  # staff's first reply, per answered ticket
 
     @property
     def resolved_without_staff(self) -> float | None:
         return self.resolved / self.rated if self.rated else None
+
+    def first_reply_text(self) -> str:
+        if not self.first_replies:
+            return "n/a (no hand-over answered yet)"
+        waits = sorted(self.first_replies)
+        middle = len(waits) // 2
+        median = waits[middle] if len(waits) % 2 else (waits[middle - 1] + waits[middle]) / 2
+        return f"median {minutes(median)}, longest {minutes(waits[-1])} ({plural(len(waits), 'hand-over')})"
 
     def lines(self) -> list[str]:
         sources = ", ".join(f"{k} {v}" for k, v in sorted(self.by_source.items())) or "none yet"
@@ -59,7 +71,8 @@ class Stats:
             f"from {plural(self.customers_with_devices, 'customer')}",
             f"Questions: {self.questions} (answers by source: {sources})",
             f"Resolved without staff: {shown}",
-            f"Hand-overs: {self.handovers} ({self.handovers_failed} failed to open)",
+            f"Hand-overs: {self.handovers} ({self.handovers_failed} failed to open; {self.open_handovers} open now)",
+            f"First staff reply: {self.first_reply_text()}",
             f"Feedback: {self.helpful} helpful, {self.not_helpful} not helpful",
             f"Customers not reachable by DM: {self.unreachable_customers}",
         ]
@@ -134,15 +147,20 @@ def hour_key(t: datetime) -> str:
 
 
 async def _add(session: AsyncSession, counts: Counter[tuple[str, str]]) -> None:
-    for (hour, name), value in counts.items():
-        if not value:
-            continue
-        row = await session.get(StatCount, (hour, name))
-        if row is None:
-            session.add(StatCount(hour=hour, name=name, value=value))
-        else:
-            row.value += value
-    await session.flush()
+    """Add to the hourly totals: one upsert per (hour, name), so two erasures at once both count."""
+    rows = [{"hour": h, "name": n, "value": v} for (h, n), v in counts.items() if v]
+    if not rows:
+        return
+    table = StatCount.__table__  # type: ignore[attr-defined]
+    dialect = session.get_bind().dialect.name
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    for row in rows:
+        statement = insert(table).values(**row)
+        await session.execute(
+            statement.on_conflict_do_update(
+                index_elements=["hour", "name"], set_={"value": table.c.value + statement.excluded.value}
+            )
+        )
 
 
 async def fold_erased(session: AsyncSession, customer_id: int, now: datetime | None = None) -> None:
@@ -218,6 +236,17 @@ async def compute(db: Database, *, gaps: int = 8, now: datetime | None = None) -
             s: int(n)
             for s, n in await session.execute(select(col(Ticket.status), func.count()).group_by(col(Ticket.status)))
         }
+        first_replies = [
+            replied - since
+            for since, replied in (
+                await session.execute(
+                    select(col(Ticket.waiting_since), col(Ticket.responded_at)).where(
+                        col(Ticket.responded_at).is_not(None)
+                    )
+                )
+            ).all()
+            if replied is not None
+        ]
         unanswered = list(
             await session.scalars(
                 select(col(AnswerRecord.question))
@@ -251,6 +280,8 @@ async def compute(db: Database, *, gaps: int = 8, now: datetime | None = None) -
         resolved=rated["resolved"] + kept["resolved"],
         unreachable_customers=int(unreachable),
         gaps=_top_gaps(unanswered, gaps),
+        open_handovers=ticket_status.get("open", 0),
+        first_replies=first_replies,
     )
 
 

@@ -11,6 +11,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.exts.checks import bot_of, is_staff, require_staff
+from bot.ui.admin import already_claimed
 from bot.ui.replies import reply_interaction
 
 if TYPE_CHECKING:
@@ -33,8 +34,9 @@ async def hand_over(bot: SupportBot, user: discord.abc.User, reason: str) -> str
         await thread.add_user(user)
         roles = [discord.Object(id=r) for r in bot.settings.staff_role_ids]
         ping = " ".join(f"<@&{r}>" for r in bot.settings.staff_role_ids)
+        urgency = ", high priority" if ticket.priority == "high" else ""
         await thread.send(
-            f"{ping} A customer needs a person (ticket #{ticket.id}).\n{ticket.summary}".strip()[:2000],
+            f"{ping} A customer needs a person (ticket #{ticket.id}{urgency}).\n{ticket.summary}".strip()[:2000],
             allowed_mentions=discord.AllowedMentions(everyone=False, users=False, roles=roles, replied_user=False),
         )
         await thread.send(
@@ -135,9 +137,11 @@ class ClaimButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"tic
         if given is None:
             await reply_interaction(interaction, f"Ticket #{self.ticket_id} is no longer open.")
             return
-        ticket, previous = given
-        was = f" (it was <@{previous}>'s)" if previous and previous != interaction.user.id else ""
-        await reply_interaction(interaction, f"Ticket #{ticket.id} is now yours{was}: <#{ticket.thread_id}>.")
+        ticket, _ = given
+        if ticket.claimed_by != interaction.user.id:
+            await reply_interaction(interaction, already_claimed(ticket))
+            return
+        await reply_interaction(interaction, f"Ticket #{ticket.id} is now yours: <#{ticket.thread_id}>.")
 
 
 def claim_view(ticket_id: int) -> discord.ui.View:

@@ -15,8 +15,8 @@ from bot.core.knowledge import FaqEntry
 from bot.core.registry import DeviceView
 from bot.core.staff.audit import AuditView
 from bot.core.staff.review import SharedDevice
-from bot.core.staff.tickets import TicketView, TranscriptLine, minutes
-from bot.core.text.wording import plural
+from bot.core.staff.tickets import TicketView, TranscriptLine
+from bot.core.text.wording import minutes, plural
 
 MESSAGE = 1900  # room left under Discord's 2000 characters
 SHOWN = 25  # registrations listed before "…and N more"
@@ -61,6 +61,13 @@ def tickets_text(found: Sequence[TicketView], *, now: datetime | None = None) ->
             parts.append(f"· closed: {t.close_reason}")
         lines.append(" ".join(p for p in parts if p))
     return "\n".join(lines)[:MESSAGE]
+
+
+def already_claimed(ticket: TicketView) -> str:
+    return (
+        f"Ticket #{ticket.id} is already <@{ticket.claimed_by}>'s. To hand it over: "
+        f"`/admin tickets assign ticket:{ticket.id} member:...`."
+    )
 
 
 def transcript_text(ticket: TicketView, lines: Sequence[TranscriptLine]) -> str:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
 import itertools
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from PIL import Image
@@ -47,6 +49,7 @@ async def _seed(db: Database) -> None:
 async def test_resolved_means_helped_or_no_follow_up_and_no_hand_over(database: Database) -> None:
     empty = await compute(database, now=T0)
     assert empty.resolved_without_staff is None and "n/a" in "\n".join(empty.lines())
+    assert "First staff reply: n/a (no hand-over answered yet)" in empty.lines()
     await _seed(database)
     s = await compute(database, now=T0 + timedelta(hours=2))
     assert s.questions == 6  # the rate-limit notice is not a question
@@ -68,7 +71,10 @@ async def test_counts_survive_an_erasure_as_anonymous_aggregates(database: Datab
             for model in (AnswerRecord, Ticket, Device):
                 await s.execute(model.__table__.delete().where(model.customer_id == customer))  # type: ignore[attr-defined]
     after = await compute(database, now=now)
-    assert after == before and after.registrations == 1 and after.customers_with_devices == 1
+    # every count stays; only what is live goes with the people: carol's open hand-over is gone
+    assert (before.open_handovers, after.open_handovers) == (1, 0)
+    assert replace(after, open_handovers=1) == before
+    assert after.registrations == 1 and after.customers_with_devices == 1
     assert await activity(database, now=now) == chart_before
 
 
@@ -144,3 +150,38 @@ def test_chart_of_nothing_is_still_a_chart() -> None:
     png = render_chart(Series([], timedelta(hours=1), [], [], []))
     w, h = png_size(png)
     assert w > 300 and h > 200
+
+
+async def test_open_hand_overs_and_how_long_staff_took_to_reply(database: Database) -> None:
+    async with database.transaction() as s:
+        for n, waited in enumerate((10, 60, 20, None)):
+            s.add(
+                Ticket(
+                    customer_id=100 + n,
+                    reason="asked",
+                    summary="",
+                    status="open" if n else "closed",
+                    waiting_since=T0,
+                    responded_at=T0 + timedelta(minutes=waited) if waited is not None else None,
+                )
+            )
+    s_ = await compute(database, now=T0 + timedelta(hours=2))
+    assert (s_.handovers, s_.open_handovers) == (4, 3)
+    assert "Hand-overs: 4 (0 failed to open; 3 open now)" in s_.lines()
+    assert "First staff reply: median 20 min, longest 1 h 00 min (3 hand-overs)" in s_.lines()
+
+
+async def test_two_erasures_at_once_both_count(database: Database) -> None:
+    async with database.transaction() as s:
+        for customer in (ALICE, BOB):
+            s.add(_answer(customer, T0, feedback="helpful"))
+
+    async def erase(customer: int) -> None:
+        async with database.transaction() as s:
+            await fold_erased(s, customer, T0 + timedelta(hours=1))
+
+    await asyncio.gather(erase(ALICE), erase(BOB))
+    async with database.transaction() as s:
+        await s.execute(AnswerRecord.__table__.delete())  # type: ignore[attr-defined]
+    s_ = await compute(database, now=T0 + timedelta(hours=1))
+    assert (s_.questions, s_.helpful, s_.rated, s_.resolved) == (2, 2, 2, 2)

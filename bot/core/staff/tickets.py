@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import case, delete, select, update
+from sqlalchemy import case, delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -26,6 +26,7 @@ from bot.core.outbox.rows import enqueue, outbox_row
 from bot.core.registry import DeviceRegistry
 from bot.core.text.mentions import neutralize_mentions
 from bot.core.text.scanner import IdScanner
+from bot.core.text.wording import minutes
 
 log = logging.getLogger(__name__)
 
@@ -90,37 +91,25 @@ def _view(t: Ticket) -> TicketView:
     )
 
 
-def minutes(delta: timedelta) -> str:
-    """A waiting time as staff read it: "4 min", "2 h 05 min", "1 d 3 h"."""
-    total = max(0, int(delta.total_seconds() // 60))
-    if total < 60:
-        return f"{total} min"
-    hours, mins = divmod(total, 60)
-    if hours < 24:
-        return f"{hours} h {mins:02d} min"
-    days, hours = divmod(hours, 24)
-    return f"{days} d {hours} h"
-
-
 class HandoverService:
     def __init__(
         self,
         db: Database,
         conversations: ConversationStore,
         registry: DeviceRegistry,
+        scanner: IdScanner | None = None,
         *,
         staff_channel_id: int | None = None,
         sla_minutes: int = 0,
         on_queued: Callable[[], None] | None = None,
-        scanner: IdScanner | None = None,
     ) -> None:
         self.db = db
         self.conversations = conversations
         self.registry = registry
+        self.scanner = scanner or IdScanner()
         self.staff_channel_id = staff_channel_id
         self.sla_minutes = sla_minutes
         self.on_queued = on_queued  # wakes the outbox worker after notices are committed
-        self.scanner = scanner or IdScanner()
 
     def _queued(self, n: int) -> None:
         if n and self.on_queued is not None:
@@ -200,14 +189,25 @@ class HandoverService:
             ticket = await session.get(Ticket, ticket_id)
             return _view(ticket) if ticket is not None else None
 
-    async def claim(self, ticket_id: int, staff_id: int) -> tuple[TicketView, int | None] | None:
-        """Give an open ticket to a staff member (claiming for oneself, or assigning); returns the previous one."""
+    async def claim(
+        self, ticket_id: int, staff_id: int, *, take_over: bool = False
+    ) -> tuple[TicketView, int | None] | None:
+        """Give an open ticket to a staff member; returns it and who had it before (None: no open ticket).
+
+        A claim does not take a ticket someone else holds (two people pressing Claim at once: the first
+        wins, atomically); an assignment (`take_over`) does. The returned view says who holds it now.
+        """
         async with self.db.transaction() as session:
-            ticket = await session.get(Ticket, ticket_id)
-            if ticket is None or ticket.status != "open":
+            previous = await session.scalar(
+                select(col(Ticket.claimed_by)).where(col(Ticket.id) == ticket_id, col(Ticket.status) == "open")
+            )
+            query = update(Ticket).where(col(Ticket.id) == ticket_id, col(Ticket.status) == "open")
+            if not take_over:
+                query = query.where(or_(col(Ticket.claimed_by).is_(None), col(Ticket.claimed_by) == staff_id))
+            changed = (await session.execute(query.values(claimed_by=staff_id))).rowcount  # type: ignore[attr-defined]
+            ticket = await session.get(Ticket, ticket_id, populate_existing=True)
+            if ticket is None or (ticket.status != "open" and not changed):
                 return None
-            previous = ticket.claimed_by
-            ticket.claimed_by = staff_id
             return _view(ticket), previous
 
     async def close(self, ticket_id: int, staff_id: int, reason: str = "") -> TicketView | None:
@@ -215,27 +215,20 @@ class HandoverService:
         reason = neutralize_mentions(self.scanner.redact(" ".join(reason.split())))[:500]
         queued = 0
         async with self.db.transaction() as session:
-            ticket = await session.get(Ticket, ticket_id)
+            # the change of state is one conditional UPDATE: of two closes at once, one closes and tells
+            closing = await session.execute(
+                update(Ticket)
+                .where(col(Ticket.id) == ticket_id, col(Ticket.status) != "closed")
+                .values(status="closed", closed_at=utcnow(), closed_by=staff_id, close_reason=reason or None)
+            )
+            ticket = await session.get(Ticket, ticket_id, populate_existing=True)
             if ticket is None:
                 return None
-            if ticket.status != "closed":
-                ticket.status = "closed"
-                ticket.closed_at = utcnow()
-                ticket.closed_by = staff_id
-                ticket.close_reason = reason or None
-                if ticket.thread_id is not None:
-                    queued = await enqueue(
-                        session,
-                        [
-                            outbox_row(
-                                "dm",
-                                ticket.customer_id,
-                                f"ticket-closed:{ticket_id}:{ticket.reopened}",
-                                TicketClosed(ticket=ticket_id, reason=reason),
-                                customer_id=ticket.customer_id,
-                            )
-                        ],
-                    )
+            if closing.rowcount and ticket.thread_id is not None:  # type: ignore[attr-defined]
+                notice = TicketClosed(ticket=ticket_id, reason=reason)
+                key = f"ticket-closed:{ticket_id}:{ticket.reopened}"
+                row = outbox_row("dm", ticket.customer_id, key, notice, customer_id=ticket.customer_id)
+                queued = await enqueue(session, [row])
             view = _view(ticket)
         self._queued(queued)
         return view

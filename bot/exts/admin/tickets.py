@@ -11,7 +11,7 @@ from discord import app_commands
 
 from bot.exts.admin.base import AdminGroupCog
 from bot.exts.checks import is_staff
-from bot.ui.admin import tickets_text, transcript_text
+from bot.ui.admin import already_claimed, tickets_text, transcript_text
 from bot.ui.replies import reply_interaction
 
 
@@ -29,7 +29,7 @@ class TicketTools(AdminGroupCog, group_name="tickets", group_description="Hand-o
     @app_commands.describe(ticket="The ticket number")
     async def claim(self, interaction: discord.Interaction, ticket: app_commands.Range[int, 1]) -> None:
         """Take a hand-over yourself."""
-        await self._give(interaction, ticket, interaction.user.id)
+        await self._give(interaction, ticket, interaction.user.id, take_over=False)
 
     @app_commands.command(name="assign")
     @app_commands.describe(ticket="The ticket number", member="The staff member who takes it")
@@ -40,14 +40,17 @@ class TicketTools(AdminGroupCog, group_name="tickets", group_description="Hand-o
         if not is_staff(self.bot, member):
             await reply_interaction(interaction, f"{member.mention} is not in a staff role.")
             return
-        await self._give(interaction, ticket, member.id)
+        await self._give(interaction, ticket, member.id, take_over=True)
 
-    async def _give(self, interaction: discord.Interaction, ticket: int, staff_id: int) -> None:
-        given = await self.services.handover.claim(ticket, staff_id)
+    async def _give(self, interaction: discord.Interaction, ticket: int, staff_id: int, *, take_over: bool) -> None:
+        given = await self.services.handover.claim(ticket, staff_id, take_over=take_over)
         if given is None:
             await reply_interaction(interaction, f"There is no open ticket #{ticket}.")
             return
         view, previous = given
+        if view.claimed_by != staff_id:
+            await reply_interaction(interaction, already_claimed(view))
+            return
         was = f" (it was <@{previous}>'s)" if previous and previous != staff_id else ""
         where = f" in <#{view.thread_id}>" if view.thread_id else ""
         await reply_interaction(interaction, f"Ticket #{ticket} is now <@{staff_id}>'s{was}{where}.")

@@ -35,6 +35,7 @@ def upgrade() -> None:
         batch.add_column(sa.Column("reopened", sa.Integer(), nullable=False, server_default="0"))
         batch.add_column(sa.Column("close_reason", sa.Text(), nullable=True))
     op.execute("UPDATE tickets SET waiting_since = created_at")
+    op.execute("UPDATE tickets SET priority = 'high' WHERE reason = 'upset'")  # distress first, old ones too
     op.create_index("ix_tickets_thread_id", "tickets", ["thread_id"])
     with op.batch_alter_table("devices") as batch:
         batch.add_column(sa.Column("username", sa.String(length=64), nullable=False, server_default=""))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from datetime import timedelta
 
@@ -14,7 +15,8 @@ from bot.core.crypto import DeviceCipher
 from bot.core.db import Database
 from bot.core.models import Outbox
 from bot.core.registry import DeviceRegistry
-from bot.core.staff.tickets import HandoverService, erase_tickets, minutes
+from bot.core.staff.tickets import HandoverService, erase_tickets
+from bot.core.text.wording import minutes
 from tests.helpers import IMEI
 
 ALICE, BOB, CAROL, STAFF = 1001, 1002, 1003, 7
@@ -139,8 +141,10 @@ async def test_claim_assign_and_nothing_to_claim_once_closed(database: Database,
     ticket = await service.open_ticket(ALICE, "asked")
     claimed = await service.claim(ticket.id, STAFF)
     assert claimed is not None and claimed[0].claimed_by == STAFF and claimed[1] is None
-    reassigned = await service.claim(ticket.id, STAFF + 1)
-    assert reassigned is not None and reassigned[1] == STAFF
+    second = await service.claim(ticket.id, STAFF + 1)  # someone else's: a claim does not take it
+    assert second is not None and second[0].claimed_by == STAFF
+    reassigned = await service.claim(ticket.id, STAFF + 1, take_over=True)  # an assignment does
+    assert reassigned is not None and reassigned[0].claimed_by == STAFF + 1 and reassigned[1] == STAFF
     await service.close(ticket.id, STAFF)
     assert await service.claim(ticket.id, STAFF) is None and await service.claim(999, STAFF) is None
 
@@ -218,3 +222,20 @@ def test_waiting_times_read_naturally() -> None:
         "2 h 05 min",
         "1 d 1 h",
     ]
+
+
+async def test_two_people_pressing_claim_at_once_one_gets_it(database: Database, cipher: DeviceCipher) -> None:
+    service = workflow(database, cipher)
+    ticket = await service.open_ticket(ALICE, "asked")
+    results = await asyncio.gather(*(service.claim(ticket.id, who) for who in (STAFF, STAFF + 1)))
+    holders = {r[0].claimed_by for r in results if r is not None}
+    assert len(holders) == 1 and (await service.get(ticket.id)).claimed_by in holders  # type: ignore[union-attr]
+
+
+async def test_closing_twice_even_at_once_tells_the_customer_once(database: Database, cipher: DeviceCipher) -> None:
+    service = workflow(database, cipher)
+    ticket = await service.open_ticket(ALICE, "asked")
+    await service.opened(ticket.id, 900)
+    closed = await asyncio.gather(service.close(ticket.id, STAFF, "a"), service.close(ticket.id, STAFF + 1, "b"))
+    assert {c.status for c in closed if c is not None} == {"closed"}
+    assert [r.kind for r in await outbox(database)] == ["post", "dm"]

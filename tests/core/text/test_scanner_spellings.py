@@ -224,9 +224,9 @@ def ordinary_numbers(draw: st.DrawFn) -> str:
     h, mi = draw(st.integers(0, 23)), draw(st.integers(0, 59))
     pieces = [
         draw(st.sampled_from([f"{y}-{mo:02d}-{d:02d}", f"{d:02d}/{mo:02d}/{y}", f"{mo}/{d}/{y}", f"{d}.{mo}.{y}"])),
-        draw(st.sampled_from(
-            [f"{h:02d}:{mi:02d}", f"{h % 12 or 12}:{mi:02d} pm", f"{h:02d}.{mi:02d}", f"{h}h{mi:02d}"]
-        )),
+        draw(
+            st.sampled_from([f"{h:02d}:{mi:02d}", f"{h % 12 or 12}:{mi:02d} pm", f"{h:02d}.{mi:02d}", f"{h}h{mi:02d}"])
+        ),
         draw(st.sampled_from([
             f"+{draw(st.integers(1, 99))} {draw(st.integers(100, 999))} {draw(st.integers(100, 999))} "
             f"{draw(st.integers(1000, 9999))}",

@@ -52,7 +52,6 @@ class Answers(commands.Cog):
         channel = message.channel
         is_dm = isinstance(channel, discord.DMChannel)
         # hygiene first, in every channel the bot can see and for everyone (staff too): no device ID stays up
-        # where others can read it
         if not is_dm and self._holds_device_id(message):
             await self._remove_device_id(message)
             return
@@ -99,11 +98,6 @@ class Answers(commands.Cog):
             await self._remove_device_id(message)
 
     def _holds_device_id(self, message: discord.Message) -> bool:
-        """A device ID where others can see it: any guild channel, except a private hand-over thread,
-        where the customer talks to staff only (its transcript is still kept without the number)."""
-        channel = message.channel
-        if getattr(channel, "type", None) == discord.ChannelType.private_thread:
-            return False
         texts = [message.content]
         for embed in message.embeds:  # a link preview or a quoted embed shows text too
             texts.extend(t for t in (embed.title, embed.description) if t)

@@ -13,6 +13,7 @@ from bot.config import Settings
 from bot.core.outbox.worker import OutboxWorker
 from bot.core.scheduler import build_scheduler
 from bot.core.services import Services
+from bot.exts.claims import ClaimingTree
 from bot.exts.components import PERSISTENT_ITEMS
 from bot.exts.delivery import DiscordSender
 from bot.exts.status import subscribe_view
@@ -55,6 +56,7 @@ class SupportBot(commands.Bot):
             help_command=None,
             allowed_mentions=discord.AllowedMentions.none(),
             guild_ready_timeout=guild_ready_timeout,
+            tree_cls=ClaimingTree,  # one process of several answers each command
         )
         self.settings = settings
         self.services = services

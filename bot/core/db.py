@@ -29,6 +29,7 @@ from bot.core.errors import DatabaseUnavailable
 
 log = logging.getLogger(__name__)
 
+MIGRATION_LOCK = 0x5EED_0B07  # any constant of our own; PostgreSQL advisory locks are per database
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 
 
@@ -144,6 +145,9 @@ class Database:
         cfg = alembic_config()
 
         def _run(conn: Connection) -> None:
+            if conn.dialect.name == "postgresql":
+                # several processes starting together on one database: one migrates, the others wait for it
+                conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
             cfg.attributes["connection"] = conn
             command.upgrade(cfg, "head")
 

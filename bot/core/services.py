@@ -9,6 +9,7 @@ from pathlib import Path
 
 from bot.config import ConfigError, Settings
 from bot.core.answering import Answerer, StatusProvider
+from bot.core.claims import Claims
 from bot.core.conversations import ConversationStore
 from bot.core.crypto import DeviceCipher
 from bot.core.db import Database
@@ -129,6 +130,7 @@ class Services:
     privacy: PrivacyService
     dm_channels: DmChannels
     wakeup: Wakeup  # set by whoever commits outbox rows; the delivery worker waits on it
+    claims: Claims  # one process of several acts on each incoming event
 
     async def close(self) -> None:
         await self.registry.flush()
@@ -196,4 +198,5 @@ async def build_services(settings: Settings, *, device_key: str, migrate: bool =
         privacy=PrivacyService(db, cipher, registry, conversations, dm_channels),
         dm_channels=dm_channels,
         wakeup=wakeup,
+        claims=Claims(db),
     )

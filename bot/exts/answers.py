@@ -16,6 +16,7 @@ from bot.core.answering import Answer, Question
 from bot.core.errors import UserFacingError
 from bot.core.text.scanner import find_device_ids
 from bot.exts.checks import is_staff
+from bot.exts.claims import claim_message
 from bot.exts.feedback import answer_view
 from bot.exts.handover import hand_over
 from bot.ui.errors import GENERIC
@@ -62,6 +63,8 @@ class Answers(commands.Cog):
         mentioned = me is not None and me in message.mentions
         if not (is_dm or in_support or in_our_thread or mentioned):
             return
+        if not await claim_message(self.bot, message):
+            return  # another process of this bot has it
         if is_dm:  # later notices to this customer need not open the channel again
             self.bot.services.dm_channels.remember(message.author.id, channel.id)
         if not is_dm and is_staff(self.bot, message.author):

@@ -11,12 +11,13 @@ from typing import Any
 import discord
 
 from bot.exts.checks import bot_of
+from bot.exts.claims import Claimed
 from bot.exts.handover import HumanButton
 from bot.ui.replies import reply_interaction
 
 
 class FeedbackButton(
-    discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"fb:(?P<answer>[0-9]{1,19}):(?P<v>[hn])"
+    Claimed, discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"fb:(?P<answer>[0-9]{1,19}):(?P<v>[hn])"
 ):
     def __init__(self, answer_id: int, value: str) -> None:
         helpful = value == "h"

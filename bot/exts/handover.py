@@ -11,6 +11,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.exts.checks import bot_of
+from bot.exts.claims import Claimed
 from bot.ui.replies import reply_interaction
 
 if TYPE_CHECKING:
@@ -57,7 +58,7 @@ def _handover_channel(bot: SupportBot) -> discord.TextChannel:
     raise LookupError("no support channel is configured or visible to the bot")
 
 
-class HumanButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"human:(?P<reason>[a-z_]{1,16})"):
+class HumanButton(Claimed, discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"human:(?P<reason>[a-z_]{1,16})"):
     """"Talk to a person": offered under an answer the bot could not give, or one marked not helpful."""
 
     def __init__(self, reason: str = "asked") -> None:

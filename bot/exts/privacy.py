@@ -11,6 +11,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.exts.claims import Claimed
 from bot.ui.replies import reply_interaction
 
 if TYPE_CHECKING:
@@ -35,7 +36,9 @@ HELP = """**What I can do**
 • `/privacy delete`: erase everything about you, at once."""
 
 
-class DeleteButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"privacy:delete:(?P<uid>[0-9]{1,20})"):
+class DeleteButton(
+    Claimed, discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"privacy:delete:(?P<uid>[0-9]{1,20})"
+):
     def __init__(self, user_id: int) -> None:
         super().__init__(
             discord.ui.Button(

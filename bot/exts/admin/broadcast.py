@@ -10,6 +10,7 @@ from discord import app_commands
 
 from bot.exts.admin.base import NOT_AUDITED, AdminCog
 from bot.exts.checks import bot_of, require_staff
+from bot.exts.claims import Claimed
 from bot.ui.errors import user_message
 from bot.ui.replies import reply_interaction
 
@@ -49,7 +50,7 @@ class BroadcastModal(discord.ui.Modal, title="Broadcast a message"):
 
 
 class BroadcastButton(
-    discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"bc:(?P<action>send|cancel):(?P<id>[0-9]{1,12})"
+    Claimed, discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"bc:(?P<action>send|cancel):(?P<id>[0-9]{1,12})"
 ):
     """"Send it" / "Cancel broadcast": sending twice queues nothing more; cancelling stops what is not yet sent."""
 

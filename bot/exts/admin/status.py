@@ -11,6 +11,7 @@ from discord import app_commands
 from bot.core.outbox.notices import StatusView
 from bot.exts.admin.base import NOT_AUDITED, AdminGroupCog
 from bot.exts.checks import bot_of, require_staff
+from bot.exts.claims import Claimed
 from bot.ui.admin import when
 from bot.ui.notices import status_embed
 from bot.ui.replies import reply_interaction
@@ -108,8 +109,10 @@ class StatusPostModal(discord.ui.Modal, title="Post a status update"):
         )
 
 
-class StatusPostConfirm(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"sp:(?P<draft>[0-9a-f]{16})"):
-    """"Post it" under a preview; the draft id it carries makes a second press harmless."""
+class StatusPostConfirm(
+    Claimed, discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"sp:(?P<draft>[0-9a-f]{16})"
+):
+    """ "Post it" under a preview; the draft id it carries makes a second press harmless."""
 
     def __init__(self, draft_id: str) -> None:
         super().__init__(

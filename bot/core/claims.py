@@ -19,7 +19,6 @@ import time
 from datetime import datetime, timedelta
 
 from sqlalchemy import Index, delete
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Field, SQLModel, col
 
 from bot.core.db import Database
@@ -69,9 +68,8 @@ class Claims:
 
     async def claim(self, key: str) -> bool:
         """True for the one process that gets `key` first; False for every other one, and for a repeat."""
-        dialect = postgresql if not self.db.is_sqlite else sqlite
         stmt = (
-            dialect.insert(Claim)
+            self.db.insert(Claim)
             .values(key=key, owner=self.owner, claimed_at=utcnow())
             .on_conflict_do_nothing(index_elements=["key"])
         )

@@ -14,6 +14,8 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import event, text
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.ext.asyncio import (
@@ -118,6 +120,11 @@ class Database:
         # SQLite has one writer at a time; queueing writers here is fair and fast, whereas letting them
         # collide on the file lock means SQLite's busy handler sleeping for up to tens of milliseconds.
         self._write_lock = asyncio.Lock() if self.is_sqlite else None
+
+    def insert(self, table: Any) -> Any:
+        """An INSERT that knows ON CONFLICT (both SQLite and PostgreSQL have it): for writes that must be
+        idempotent when two processes, or two presses, make them at once."""
+        return (sqlite_insert if self.is_sqlite else pg_insert)(table)
 
     @asynccontextmanager
     async def writing(self) -> AsyncIterator[None]:

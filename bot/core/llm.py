@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from dataclasses import dataclass
@@ -52,19 +53,27 @@ class LLMClient:
     ) -> None:
         self.model = model
         self.max_tokens = max_tokens
+        # `timeout` is the budget of a whole answer, retries and their back-off included (LLM_TIMEOUT_SECONDS).
+        # The client's own per-attempt timeout is set just past it, so the budget is what ends a slow attempt:
+        # retries are then only for quick failures (a 5xx, a refused connection), while time remains.
+        self.budget = timeout
         self._client = openai.AsyncOpenAI(
-            api_key=api_key, base_url=base_url, timeout=timeout, max_retries=max_retries
+            api_key=api_key, base_url=base_url, timeout=timeout + 1.0, max_retries=max_retries
         )
 
     async def complete(self, messages: list[dict[str, str]]) -> LLMReply:
         try:
-            resp = await self._client.chat.completions.create(
-                model=self.model,
-                messages=messages,  # type: ignore[arg-type]
-                tools=[HANDOVER_TOOL],  # type: ignore[list-item]
-                temperature=0.2,
-                max_tokens=self.max_tokens,
-            )
+            async with asyncio.timeout(self.budget):
+                resp = await self._client.chat.completions.create(
+                    model=self.model,
+                    messages=messages,  # type: ignore[arg-type]
+                    tools=[HANDOVER_TOOL],  # type: ignore[list-item]
+                    temperature=0.2,
+                    max_tokens=self.max_tokens,
+                )
+        except TimeoutError as exc:
+            log.warning("LLM gave no answer within %.1f s (retries included)", self.budget)
+            raise LLMError("timeout") from exc
         except openai.APIError as exc:  # timeouts, connection errors and HTTP errors all derive from it
             log.warning("LLM call failed: %s", type(exc).__name__)
             raise LLMError(type(exc).__name__) from exc

@@ -58,7 +58,9 @@ def _handover_channel(bot: SupportBot) -> discord.TextChannel:
     raise LookupError("no support channel is configured or visible to the bot")
 
 
-class HumanButton(Claimed, discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"human:(?P<reason>[a-z_]{1,16})"):
+class HumanButton(
+    Claimed, discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"human:(?P<reason>asked|unanswered|not_helpful)"
+):
     """"Talk to a person": offered under an answer the bot could not give, or one marked not helpful."""
 
     def __init__(self, reason: str = "asked") -> None:

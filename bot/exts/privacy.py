@@ -12,6 +12,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.exts.claims import Claimed
+from bot.ui.ids import parse_id
 from bot.ui.replies import reply_interaction
 
 if TYPE_CHECKING:
@@ -51,7 +52,7 @@ class DeleteButton(
     async def from_custom_id(
         cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str]
     ) -> DeleteButton:
-        return cls(int(match["uid"]))
+        return cls(parse_id(match["uid"]) or 0)  # 0 matches nobody: the callback refuses it
 
     async def callback(self, interaction: discord.Interaction) -> None:
         if interaction.user.id != self.user_id:

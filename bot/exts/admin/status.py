@@ -13,6 +13,7 @@ from bot.exts.admin.base import NOT_AUDITED, AdminGroupCog
 from bot.exts.checks import bot_of, require_staff
 from bot.exts.claims import Claimed
 from bot.ui.admin import when
+from bot.ui.forms import Form, open_form
 from bot.ui.notices import status_embed
 from bot.ui.replies import reply_interaction
 
@@ -41,7 +42,7 @@ class StatusTools(AdminGroupCog, group_name="status", group_description="Inciden
     async def post(self, interaction: discord.Interaction, state: PostState) -> None:
         """Write a status update by hand; you'll see a preview before it is posted."""
         latest = await self.services.status.latest_updates(1)
-        await interaction.response.send_modal(StatusPostModal(state, latest[0].incident_title if latest else None))
+        await open_form(interaction, StatusPostModal(state, latest[0].incident_title if latest else None))
 
     @app_commands.command(name="pause")
     async def pause(self, interaction: discord.Interaction) -> None:
@@ -73,7 +74,7 @@ class StatusTools(AdminGroupCog, group_name="status", group_description="Inciden
         await reply_interaction(interaction, text)
 
 
-class StatusPostModal(discord.ui.Modal, title="Post a status update"):
+class StatusPostModal(Form, title="Post a status update"):
     incident: discord.ui.TextInput[StatusPostModal] = discord.ui.TextInput(
         label="Incident title", max_length=200, placeholder="e.g. Contacts and photos unavailable"
     )
@@ -112,7 +113,7 @@ class StatusPostModal(discord.ui.Modal, title="Post a status update"):
 class StatusPostConfirm(
     Claimed, discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"sp:(?P<draft>[0-9a-f]{16})"
 ):
-    """ "Post it" under a preview; the draft id it carries makes a second press harmless."""
+    """"Post it" under a preview; the draft id it carries makes a second press harmless."""
 
     def __init__(self, draft_id: str) -> None:
         super().__init__(

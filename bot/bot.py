@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 import discord
 import yarl
@@ -49,8 +50,11 @@ def intents() -> discord.Intents:
 
 
 class SupportBot(commands.Bot):
-    def __init__(self, settings: Settings, services: Services, *, guild_ready_timeout: float = 2.0) -> None:
+    def __init__(
+        self, settings: Settings, services: Services, *, guild_ready_timeout: float = 2.0, **client_options: Any
+    ) -> None:
         super().__init__(
+            **client_options,
             command_prefix=commands.when_mentioned,
             intents=intents(),
             help_command=None,
@@ -110,3 +114,15 @@ class SupportBot(commands.Bot):
     async def on_ready(self) -> None:
         assert self.user is not None
         log.info("connected as %s (%s) to %d guild(s)", self.user, self.user.id, len(self.guilds))
+
+
+class ShardedSupportBot(SupportBot, commands.AutoShardedBot):
+    """The same bot over several gateway shards (SHARD_COUNT, SHARD_IDS): processes split the shards between
+    them, and claims (exts/claims.py) keep anything delivered to two of them from being handled twice."""
+
+
+def bot_class(settings: Settings) -> tuple[type[SupportBot], dict[str, Any]]:
+    """The bot class and its sharding options for these settings."""
+    if settings.shard_count is None and not settings.shard_ids:
+        return SupportBot, {}
+    return ShardedSupportBot, {"shard_count": settings.shard_count, "shard_ids": settings.shard_ids or None}

@@ -18,7 +18,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 from bot.config import Settings
-from bot.sandbox import SandboxServer
+from bot.sandbox import Driver, SandboxServer
 from tests.conftest import PG_HOST, PG_PORT, TEST_KEY, require_postgres
 from tests.e2e.conftest import World
 
@@ -115,3 +115,16 @@ class BotProcess:
             with contextlib.suppress(subprocess.TimeoutExpired):
                 self.proc.wait(timeout=10)
         self.kill()
+
+
+async def quiet(driver: Driver, seconds: float = 2.0, timeout: float = 60.0) -> None:
+    """Until the bots have sent no request for `seconds`: whatever a second process would do is done."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    count, since = len(driver.requests()), loop.time()
+    while loop.time() - since < seconds:
+        await asyncio.sleep(0.2)
+        now = len(driver.requests())
+        if now != count:
+            count, since = now, loop.time()
+        assert loop.time() < deadline, "the bots never went quiet"

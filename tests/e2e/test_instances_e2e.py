@@ -9,26 +9,13 @@ import asyncio
 from collections import Counter
 from pathlib import Path
 
-from bot.sandbox import Driver, Message, SandboxServer, User
+from bot.sandbox import Message, SandboxServer, User
 from tests.e2e.conftest import World
-from tests.e2e.processes import BotProcess, bot_env, pg_database
+from tests.e2e.processes import BotProcess, bot_env, pg_database, quiet
 from tests.helpers import buttons
 
 CALLBACK = "/interactions/{interaction_id}/{token}/callback"
 CUSTOMERS = 6
-
-
-async def quiet(driver: Driver, seconds: float = 2.0, timeout: float = 60.0) -> None:
-    """Until the bots have sent no request for `seconds`: whatever a second process would do is done."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    count, since = len(driver.requests()), loop.time()
-    while loop.time() - since < seconds:
-        await asyncio.sleep(0.2)
-        now = len(driver.requests())
-        if now != count:
-            count, since = now, loop.time()
-        assert loop.time() < deadline, "the bots never went quiet"
 
 
 async def test_two_processes_answer_every_message_and_interaction_once(

@@ -18,6 +18,7 @@ from bot.exts.claims import ClaimingTree
 from bot.exts.components import PERSISTENT_ITEMS
 from bot.exts.delivery import DiscordSender
 from bot.exts.status import subscribe_view
+from bot.health import HealthServer
 from bot.pacing import GlobalPacer, pace
 
 log = logging.getLogger(__name__)
@@ -68,6 +69,7 @@ class SupportBot(commands.Bot):
             pace(self.http, GlobalPacer(limit=settings.discord_global_rate_limit))
         self.outbox: OutboxWorker | None = None
         self.scheduler: AsyncIOScheduler | None = None
+        self.health: HealthServer | None = None
 
     async def setup_hook(self) -> None:
         for ext in EXTENSIONS:
@@ -94,8 +96,13 @@ class SupportBot(commands.Bot):
             summary_every=self.settings.status_summary_every,
         )
         self.scheduler.start()
+        if self.settings.health_port is not None:
+            self.health = HealthServer(self)
+            await self.health.start(self.settings.health_host, self.settings.health_port)
 
     async def close(self) -> None:
+        if self.health is not None:
+            await self.health.stop()
         if self.scheduler is not None and self.scheduler.running:
             self.scheduler.shutdown(wait=False)
         if self.outbox is not None:

@@ -81,7 +81,7 @@ class Settings(BaseSettings):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
 
     # several processes (see docs/deploy.md): health and metrics, and sharding for large deployments
-    health_port: int | None = Field(default=None, ge=1, le=65535)
+    health_port: int | None = Field(default=None, ge=0, le=65535)  # 0: any free port (logged)
     health_host: str = "127.0.0.1"
     shard_count: int | None = Field(default=None, ge=1, le=100_000)
     shard_ids: IdList = Field(default_factory=list)

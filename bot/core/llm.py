@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -50,8 +52,10 @@ class LLMClient:
         timeout: float = 20.0,
         max_retries: int = 2,
         max_tokens: int = 400,
+        observe: Callable[[float, str | None], None] | None = None,
     ) -> None:
         self.model = model
+        self.observe = observe  # (seconds, error or None) of each answer, for metrics
         self.max_tokens = max_tokens
         # `timeout` is the budget of a whole answer, retries and their back-off included (LLM_TIMEOUT_SECONDS).
         # The client's own per-attempt timeout is set just past it, so the budget is what ends a slow attempt:
@@ -62,6 +66,18 @@ class LLMClient:
         )
 
     async def complete(self, messages: list[dict[str, str]]) -> LLMReply:
+        started = time.monotonic()
+        try:
+            reply = await self._complete(messages)
+        except LLMError as exc:
+            if self.observe is not None:
+                self.observe(time.monotonic() - started, str(exc))
+            raise
+        if self.observe is not None:
+            self.observe(time.monotonic() - started, None)
+        return reply
+
+    async def _complete(self, messages: list[dict[str, str]]) -> LLMReply:
         try:
             async with asyncio.timeout(self.budget):
                 resp = await self._client.chat.completions.create(

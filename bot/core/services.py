@@ -17,6 +17,7 @@ from bot.core.errors import KnowledgeError
 from bot.core.feeds.fetch import FeedFetcher
 from bot.core.knowledge import KnowledgeBase
 from bot.core.llm import LLMClient
+from bot.core.metrics import Metrics
 from bot.core.outbox.dm_channels import DmChannels
 from bot.core.outbox.wakeup import Wakeup
 from bot.core.privacy import PrivacyService
@@ -71,10 +72,11 @@ def load_knowledge(settings: Settings) -> tuple[Prompts, KnowledgeBase]:
     return prompts, KnowledgeBase(prompts.faq, paths=[folder / "faq.md"])
 
 
-def build_llm(settings: Settings) -> LLMClient | None:
+def build_llm(settings: Settings, metrics: Metrics | None = None) -> LLMClient | None:
     if settings.openai_api_key is None:
         return None
     return LLMClient(
+        observe=metrics.observe_llm if metrics is not None else None,
         api_key=settings.openai_api_key.get_secret_value(),
         base_url=settings.openai_base_url,
         model=settings.openai_model,
@@ -131,6 +133,7 @@ class Services:
     dm_channels: DmChannels
     wakeup: Wakeup  # set by whoever commits outbox rows; the delivery worker waits on it
     claims: Claims  # one process of several acts on each incoming event
+    metrics: Metrics
 
     async def close(self) -> None:
         await self.registry.flush()
@@ -157,7 +160,8 @@ async def build_services(settings: Settings, *, device_key: str, migrate: bool =
     cipher = DeviceCipher(device_key)
     registry = DeviceRegistry(db, cipher, serial_pattern=settings.device_serial_pattern)
     conversations = ConversationStore(db)
-    llm = build_llm(settings)
+    metrics = Metrics()
+    llm = build_llm(settings, metrics)
     wakeup = Wakeup()
     status = StatusService(
         db,
@@ -199,4 +203,5 @@ async def build_services(settings: Settings, *, device_key: str, migrate: bool =
         dm_channels=dm_channels,
         wakeup=wakeup,
         claims=Claims(db),
+        metrics=metrics,
     )

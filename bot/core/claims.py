@@ -1,31 +1,37 @@
-"""Exactly one process acts on each incoming Discord event.
+"""Exactly one process acts on each incoming Discord event, and a killed process's events are taken over.
 
 Every process connected with the same token receives every message and every interaction. Before any work,
-a handler claims the event's Discord id here: one row per key under a primary key, inserted with
-ON CONFLICT DO NOTHING, so of N processes exactly one wins and the others drop the event. The winner is
-whichever process reaches the database first, so a stopped process costs nothing: the others win its events.
+a handler claims the event here: one row per key, inserted with ON CONFLICT, so of N processes exactly one
+wins. The winner holds a lease (LEASE, longer than an answer may take: the LLM budget is a total) and marks
+the row done when its handler ends. A process that lost a claim keeps the event: if the lease runs out
+before the row is done (the winner was killed mid-way), it takes the claim over and handles the event.
 
-Keys are short strings: "m:<message id>" for a created message, "e:<message id>:<edited at>" for an edit,
-"i:<interaction id>" for an interaction. Rows older than a day are pruned; Discord does not redeliver events
-that old.
+Keys are short strings: "m:<scope>:<message id>" for a created message, "e:<scope>:<message id>:<edited
+at>" for an edit, "i:<interaction id>" for an interaction. Rows older than a day are pruned; Discord does
+not redeliver events that old.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import socket
 import time
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Index, delete
+from sqlalchemy import Index, delete, select, update
+from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Field, SQLModel, col
 
 from bot.core.db import Database
+from bot.core.errors import DatabaseUnavailable
 from bot.core.models import UTCDateTime, utcnow
 
 log = logging.getLogger(__name__)
 
+LEASE = timedelta(seconds=60)
 KEEP = timedelta(days=1)
 PRUNE_EVERY_SECONDS = 3600.0
 
@@ -39,19 +45,27 @@ class Claim(SQLModel, table=True):
     key: str = Field(primary_key=True, max_length=80)
     owner: str = Field(max_length=80)
     claimed_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    lease_until: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    done: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    won: bool
+    retry_at: datetime | None = None  # lost to a live lease: look again then; None: done elsewhere
 
 
 def process_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"[:80]
 
 
-def message_key(message_id: int) -> str:
-    return f"m:{message_id}"
+def message_key(scope: str, message_id: int) -> str:
+    return f"m:{scope}:{message_id}"
 
 
-def edit_key(message_id: int, edited_at: datetime | None) -> str:
+def edit_key(scope: str, message_id: int, edited_at: datetime | None) -> str:
     stamp = int(edited_at.timestamp() * 1000) if edited_at is not None else 0
-    return f"e:{message_id}:{stamp}"
+    return f"e:{scope}:{message_id}:{stamp}"
 
 
 def interaction_key(interaction_id: int) -> str:
@@ -59,32 +73,76 @@ def interaction_key(interaction_id: int) -> str:
 
 
 class Claims:
-    def __init__(self, db: Database, *, owner: str | None = None) -> None:
+    def __init__(self, db: Database, *, owner: str | None = None, lease: timedelta = LEASE) -> None:
         self.db = db
         self.owner = owner or process_name()
+        self.lease = lease
         self._pruned_at = time.monotonic()
         self.won = 0
         self.lost = 0
+        self.taken_over = 0
+        self._finishing: set[asyncio.Task[None]] = set()
+        self._closed = False
 
     async def claim(self, key: str) -> bool:
-        """True for the one process that gets `key` first; False for every other one, and for a repeat."""
-        stmt = (
-            self.db.insert(Claim)
-            .values(key=key, owner=self.owner, claimed_at=utcnow())
-            .on_conflict_do_nothing(index_elements=["key"])
+        """True for the one process that gets `key`; False for every other one, and for a repeat."""
+        return (await self.take(key)).won
+
+    async def take(self, key: str) -> Outcome:
+        """Claim `key`, or take it over from a process whose lease ran out before it was done."""
+        now = utcnow()
+        table = Claim.__table__.c  # type: ignore[attr-defined]
+        stmt = self.db.insert(Claim).values(key=key, owner=self.owner, claimed_at=now, lease_until=now + self.lease)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=["key"],
+            set_={"owner": stmt.excluded.owner, "lease_until": stmt.excluded.lease_until},
+            where=(table.done == False) & (table.lease_until < now),  # noqa: E712  (SQL, not Python)
         )
         async with self.db.begin() as conn:
             result = await conn.execute(stmt)
-        won = bool(result.rowcount)
-        if won:
+            if result.rowcount:
+                taken = (await conn.execute(select(table.claimed_at).where(table.key == key))).scalar_one()
+                outcome = Outcome(True)
+            else:
+                row = (await conn.execute(select(table.done, table.lease_until).where(table.key == key))).one()
+                outcome = Outcome(False, None if row.done else row.lease_until)
+        if outcome.won:
             self.won += 1
+            if taken != now:
+                self.taken_over += 1
+                log.warning("took over event %s from a process that did not finish it", key.split(":")[0])
         else:
             self.lost += 1
-            log.debug("event %s already taken by another process", key)
         if time.monotonic() - self._pruned_at > PRUNE_EVERY_SECONDS:
             self._pruned_at = time.monotonic()
             await self.prune()
-        return won
+        return outcome
+
+    async def finish(self, key: str) -> None:
+        async with self.db.begin() as conn:
+            await conn.execute(
+                update(Claim).where(col(Claim.key) == key, col(Claim.owner) == self.owner).values(done=True)
+            )
+
+    def finish_soon(self, key: str) -> None:
+        """Mark `key` done in the background (from a task's done-callback); `close` waits for it. After
+        `close`, nothing is marked: a handler cut short by the shutdown is left for another process."""
+        if self._closed:
+            return
+        task = asyncio.get_running_loop().create_task(self._finish_quietly(key))
+        self._finishing.add(task)
+        task.add_done_callback(self._finishing.discard)
+
+    async def _finish_quietly(self, key: str) -> None:
+        try:
+            await self.finish(key)
+        except (SQLAlchemyError, DatabaseUnavailable, OSError) as exc:  # then another process may redo it
+            log.warning("could not mark %s done (%s)", key.split(":")[0], type(exc).__name__)
+
+    async def close(self) -> None:
+        self._closed = True
+        while self._finishing:
+            await asyncio.wait(set(self._finishing))
 
     async def prune(self, older_than: timedelta = KEEP) -> int:
         async with self.db.begin() as conn:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import secrets
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 from bot.config import ConfigError, Settings
@@ -72,6 +73,14 @@ def load_knowledge(settings: Settings) -> tuple[Prompts, KnowledgeBase]:
     return prompts, KnowledgeBase(prompts.faq, paths=[folder / "faq.md"])
 
 
+def claim_lease(settings: Settings) -> timedelta:
+    """How long a message stays with the process that claimed it: longer than the slowest answer (the LLM
+    budget is a total, retries included), after which another process takes over (see core/claims.py)."""
+    if settings.openai_api_key is None:
+        return timedelta(seconds=15)
+    return timedelta(seconds=2 * settings.llm_timeout_seconds + 15)
+
+
 def build_llm(settings: Settings, metrics: Metrics | None = None) -> LLMClient | None:
     if settings.openai_api_key is None:
         return None
@@ -136,6 +145,7 @@ class Services:
     metrics: Metrics
 
     async def close(self) -> None:
+        await self.claims.close()
         await self.registry.flush()
         await self.conversations.flush()
         await self.dm_channels.flush()
@@ -202,6 +212,6 @@ async def build_services(settings: Settings, *, device_key: str, migrate: bool =
         privacy=PrivacyService(db, cipher, registry, conversations, dm_channels),
         dm_channels=dm_channels,
         wakeup=wakeup,
-        claims=Claims(db),
+        claims=Claims(db, lease=claim_lease(settings)),
         metrics=metrics,
     )

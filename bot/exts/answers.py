@@ -63,7 +63,7 @@ class Answers(commands.Cog):
         mentioned = me is not None and me in message.mentions
         if not (is_dm or in_support or in_our_thread or mentioned):
             return
-        if not await claim_message(self.bot, message):
+        if not await claim_message(self.bot, message, scope="answers", retry=lambda: self.on_message(message)):
             return  # another process of this bot has it
         if is_dm:  # later notices to this customer need not open the channel again
             self.bot.services.dm_channels.remember(message.author.id, channel.id)

@@ -1,7 +1,9 @@
 """Claim each incoming event before acting on it, so N processes on one token act once (see core/claims.py).
 
-- messages: `claim_message` at the top of a listener, once the message is known to concern the bot;
-- edits: `claim_edit`;
+- messages: `claim_message` at the top of a listener, once the message is known to concern it (a scope
+  per listener: two listeners of one process each get the message); if the process that won it dies
+  before its listener ends, another process runs its own listener again once the claim's lease is out;
+- edits: `claim_edit`, likewise;
 - slash commands and autocomplete: `ClaimingTree.interaction_check`, which runs before every command;
 - buttons: the `Claimed` mixin on each DynamicItem, which also makes sure a failing button still answers.
 
@@ -11,18 +13,20 @@ pair of processes, which beats hearing nothing.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import functools
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from typing import TYPE_CHECKING, Any, cast
 
 import discord
 from discord import app_commands
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot.core.claims import edit_key, interaction_key, message_key
+from bot.core.claims import Outcome, edit_key, interaction_key, message_key
 from bot.core.errors import DatabaseUnavailable
+from bot.core.models import utcnow
 from bot.ui.errors import user_message
 from bot.ui.replies import reply_interaction
 
@@ -31,28 +35,73 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+RETRY_MARGIN_SECONDS = 0.5
 
-async def _claim(client: discord.Client, key: str) -> bool:
+
+_background: set[asyncio.Task[None]] = set()
+
+
+def _spawn(coro: Coroutine[Any, Any, None]) -> None:
+    task = asyncio.get_running_loop().create_task(coro)
+    _background.add(task)
+    task.add_done_callback(_background.discard)
+
+
+async def _take(client: discord.Client, key: str) -> Outcome | None:
+    """The claim's outcome; None when there is nothing to share it with or the database is unreachable."""
     services = getattr(client, "services", None)
-    if services is None:  # a client without our services (never the product bot): nothing to share
-        return True
+    if services is None:  # a client without our services (never the product bot)
+        return None
     try:
-        return await services.claims.claim(key)
+        outcome: Outcome = await services.claims.take(key)
+        return outcome
     except (SQLAlchemyError, DatabaseUnavailable, OSError) as exc:
         log.warning("could not claim %s (%s); handling it here", key.split(":")[0], type(exc).__name__)
+        return None
+
+
+async def _claim_event(
+    client: discord.Client, key: str, retry: Callable[[], Coroutine[Any, Any, None]]
+) -> bool:
+    """True: handle the event now (marked done when the calling handler's task ends). False: drop it, and
+    if another process holds it, call `retry` once its lease has run out, in case that process died."""
+    outcome = await _take(client, key)
+    if outcome is None:
         return True
+    claims = client.services.claims  # type: ignore[attr-defined]
+    if outcome.won:
+        task = asyncio.current_task()
+        if task is not None:
+            task.add_done_callback(lambda _: claims.finish_soon(key))
+        return True
+    if outcome.retry_at is not None:
+        delay = max(0.0, (outcome.retry_at - utcnow()).total_seconds()) + RETRY_MARGIN_SECONDS
+        asyncio.get_running_loop().call_later(delay, _retry_unless_closed, client, retry)
+    return False
 
 
-async def claim_message(bot: SupportBot, message: discord.Message) -> bool:
-    return await _claim(bot, message_key(message.id))
+def _retry_unless_closed(client: discord.Client, retry: Callable[[], Coroutine[Any, Any, None]]) -> None:
+    if not client.is_closed():
+        _spawn(retry())
 
 
-async def claim_edit(bot: SupportBot, message: discord.Message) -> bool:
-    return await _claim(bot, edit_key(message.id, message.edited_at))
+async def claim_message(
+    bot: SupportBot, message: discord.Message, *, scope: str, retry: Callable[[], Coroutine[Any, Any, None]]
+) -> bool:
+    """Call at the top of a message listener, once the message concerns it; `retry` runs the listener again."""
+    return await _claim_event(bot, message_key(scope, message.id), retry)
+
+
+async def claim_edit(
+    bot: SupportBot, message: discord.Message, *, scope: str, retry: Callable[[], Coroutine[Any, Any, None]]
+) -> bool:
+    return await _claim_event(bot, edit_key(scope, message.id, message.edited_at), retry)
 
 
 async def claim_interaction(interaction: discord.Interaction) -> bool:
-    return await _claim(interaction.client, interaction_key(interaction.id))
+    """Interactions are not taken over: one must be answered within 3 seconds, longer than a lease."""
+    outcome = await _take(interaction.client, interaction_key(interaction.id))
+    return outcome is None or outcome.won
 
 
 class ClaimingTree(app_commands.CommandTree[discord.Client]):

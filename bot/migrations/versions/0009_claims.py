@@ -23,6 +23,8 @@ def upgrade() -> None:
         sa.Column("key", sa.String(80), primary_key=True),
         sa.Column("owner", sa.String(80), nullable=False),
         sa.Column("claimed_at", UTCDateTime(), nullable=False),
+        sa.Column("lease_until", UTCDateTime(), nullable=False),
+        sa.Column("done", sa.Boolean(), nullable=False, server_default=sa.false()),
     )
     op.create_index("ix_claims_claimed_at", "claims", ["claimed_at"])
 

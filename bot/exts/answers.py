@@ -119,7 +119,8 @@ class Answers(commands.Cog):
             Question(customer_id=message.author.id, text=text, channel_id=channel_id, kind=kind)  # type: ignore[arg-type]
         )
         view = answer_view(answer.answer_id, offer_human=answer.offer_human)
-        await send_parts(where, answer.parts, view=view, reference=message if reply else None)
+        # the nonce makes a second process that takes this message over (see exts/claims.py) send nothing twice
+        await send_parts(where, answer.parts, view=view, reference=message if reply else None, nonce=f"a{message.id}")
         await self._escalate_if_needed(answer, message.author, where)
 
     def _typing(self, where: discord.abc.Messageable) -> None:

@@ -83,3 +83,36 @@ async def test_two_processes_answer_every_message_and_interaction_once(
     # and no process logged an error
     for text in logs:
         assert " ERROR " not in text, text[-3000:]
+
+
+async def test_kill_9_of_one_process_during_traffic_loses_and_duplicates_nothing(
+    server: SandboxServer, world: World, tmp_path: Path
+) -> None:
+    d = world.driver
+    customers: list[User] = []
+    for i in range(24):
+        u = d.create_user(f"asker{i}")
+        await d.add_member(world.guild, u)
+        customers.append(u)
+    async with pg_database() as db_url:
+        env = bot_env(server, world, db_url)
+        procs = [BotProcess(env, tmp_path, f"bot-{i}") for i in (1, 2)]
+        try:
+            await asyncio.gather(*(p.wait_ready() for p in procs))
+            await d.sleep_until(lambda: len(server.gateway.sessions) == 2, timeout=10)
+            first, second = customers[:12], customers[12:]
+            asked = [await d.user_says(u, "dm", f"is my data lost? ({u.username})") for u in first]
+            # SIGKILL the first process as soon as it has answered someone: it is mid-burst, holding claims
+            await d.sleep_until(lambda: len(d.bot_messages()) >= 2, timeout=30)
+            procs[0].kill()
+            asked += [await d.user_says(u, "dm", f"is my data lost? ({u.username})") for u in second]
+            for u, m in zip(customers, asked, strict=True):  # the survivor answers the rest, and takes over
+                await d.wait_for_message(after=m, channel=d.dm_channel(u), timeout=60)
+            await quiet(d, seconds=3.0)
+            survivor_log = procs[1].output()
+        finally:
+            for p in procs:
+                p.stop()
+    for u in customers:
+        assert len(d.bot_messages(d.dm_channel(u))) == 1, u.username
+    assert " ERROR " not in survivor_log, survivor_log[-3000:]

@@ -26,6 +26,7 @@ FIGURES: dict[str, list[str]] = {
     "bench_delivery": [r"achieved rate: [\d.]+ messages/s", r"duplicates 0 .* lost 0", r"run 2: .*SIGKILLed"],
     "bench_e2e": [r"throughput\s+product [\d.]+/s", r"accepted \(non-429\) requests: \d+", r"429s per bucket"],
     "bench_feeds": [r"recovery page .* [\d.]+ payloads/s"],
+    "bench_instances": [r"1 process\(es\): [\d.]+ answers/s", r"2 process\(es\): .* duplicates 0"],
     "bench_lookup_export": [
         r"lookup_by_device over 300 rows",
         r"export of 300 rows via `python -m bot devices export`: [\d.]+ s",

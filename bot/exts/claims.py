@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any, cast
 import discord
 from discord import app_commands
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from bot.core.claims import Outcome, edit_key, interaction_key, message_key
 from bot.core.errors import DatabaseUnavailable
@@ -36,6 +37,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 RETRY_MARGIN_SECONDS = 0.5
+POOL_WAITS = 3  # times a claim waits for a free database connection before the event is handled anyway
 
 
 _background: set[asyncio.Task[None]] = set()
@@ -52,12 +54,16 @@ async def _take(client: discord.Client, key: str) -> Outcome | None:
     services = getattr(client, "services", None)
     if services is None:  # a client without our services (never the product bot)
         return None
-    try:
-        outcome: Outcome = await services.claims.take(key)
-        return outcome
-    except (SQLAlchemyError, DatabaseUnavailable, OSError) as exc:
-        log.warning("could not claim %s (%s); handling it here", key.split(":")[0], type(exc).__name__)
-        return None
+    for attempt in range(POOL_WAITS):
+        try:
+            outcome: Outcome = await services.claims.take(key)
+            return outcome
+        except PoolTimeout:  # reachable but busy (a burst): handling it blindly would only add to the load
+            log.warning("claim of %s waited for a database connection (%d)", key.split(":")[0], attempt + 1)
+        except (SQLAlchemyError, DatabaseUnavailable, OSError) as exc:
+            log.warning("could not claim %s (%s); handling it here", key.split(":")[0], type(exc).__name__)
+            return None
+    return None
 
 
 async def _claim_event(

@@ -2,8 +2,8 @@
 
 Every process connected with the same token receives every message and every interaction. Before any work,
 a handler claims the event here: one row per key, inserted with ON CONFLICT, so of N processes exactly one
-wins. The winner holds a lease (LEASE, longer than an answer may take: the LLM budget is a total) and marks
-the row done when its handler ends. A process that lost a claim keeps the event: if the lease runs out
+wins. The winner holds a lease, renewed every third of it while the process lives, and marks the row done
+when its handler ends. A process that lost a claim keeps the event: if the lease runs out
 before the row is done (the winner was killed mid-way), it takes the claim over and handles the event.
 
 Keys are short strings: "m:<scope>:<message id>" for a created message, "e:<scope>:<message id>:<edited
@@ -14,6 +14,7 @@ not redeliver events that old.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import socket
@@ -31,7 +32,7 @@ from bot.core.models import UTCDateTime, utcnow
 
 log = logging.getLogger(__name__)
 
-LEASE = timedelta(seconds=60)
+LEASE = timedelta(seconds=15)  # how long a killed process's unfinished events wait for a takeover
 KEEP = timedelta(days=1)
 PRUNE_EVERY_SECONDS = 3600.0
 
@@ -83,6 +84,8 @@ class Claims:
         self.taken_over = 0
         self._finishing: set[asyncio.Task[None]] = set()
         self._closed = False
+        self._held: set[str] = set()  # won and not finished: their leases are renewed while this process lives
+        self._renewer: asyncio.Task[None] | None = None
 
     async def claim(self, key: str) -> bool:
         """True for the one process that gets `key`; False for every other one, and for a repeat."""
@@ -107,6 +110,8 @@ class Claims:
                 row = (await conn.execute(select(table.done, table.lease_until).where(table.key == key))).one()
                 outcome = Outcome(False, None if row.done else row.lease_until)
         if outcome.won:
+            self._held.add(key)
+            self._start_renewing()
             self.won += 1
             if taken != now:
                 self.taken_over += 1
@@ -119,6 +124,7 @@ class Claims:
         return outcome
 
     async def finish(self, key: str) -> None:
+        self._held.discard(key)
         async with self.db.begin() as conn:
             await conn.execute(
                 update(Claim).where(col(Claim.key) == key, col(Claim.owner) == self.owner).values(done=True)
@@ -139,8 +145,32 @@ class Claims:
         except (SQLAlchemyError, DatabaseUnavailable, OSError) as exc:  # then another process may redo it
             log.warning("could not mark %s done (%s)", key.split(":")[0], type(exc).__name__)
 
+    def _start_renewing(self) -> None:
+        if self._renewer is None or self._renewer.done():
+            self._renewer = asyncio.get_running_loop().create_task(self._renew(), name="claim-leases")
+
+    async def _renew(self) -> None:
+        """A busy process (a burst queues its handlers) keeps what it claimed; only a dead one loses it."""
+        while not self._closed:
+            await asyncio.sleep(self.lease.total_seconds() / 3)
+            keys = list(self._held)
+            try:
+                for i in range(0, len(keys), 500):
+                    async with self.db.begin() as conn:
+                        await conn.execute(
+                            update(Claim)
+                            .where(col(Claim.key).in_(keys[i : i + 500]), col(Claim.owner) == self.owner)
+                            .values(lease_until=utcnow() + self.lease)
+                        )
+            except (SQLAlchemyError, DatabaseUnavailable, OSError) as exc:
+                log.warning("could not renew %d claims (%s)", len(keys), type(exc).__name__)
+
     async def close(self) -> None:
         self._closed = True
+        if self._renewer is not None:
+            self._renewer.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._renewer
         while self._finishing:
             await asyncio.wait(set(self._finishing))
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 import secrets
 from dataclasses import dataclass
-from datetime import timedelta
 from pathlib import Path
 
 from bot.config import ConfigError, Settings
@@ -71,14 +70,6 @@ def load_knowledge(settings: Settings) -> tuple[Prompts, KnowledgeBase]:
             f"({exc.strerror}): put the folder holding faq.md, safety.md and system.md."
         ) from None
     return prompts, KnowledgeBase(prompts.faq, paths=[folder / "faq.md"])
-
-
-def claim_lease(settings: Settings) -> timedelta:
-    """How long a message stays with the process that claimed it: longer than the slowest answer (the LLM
-    budget is a total, retries included), after which another process takes over (see core/claims.py)."""
-    if settings.openai_api_key is None:
-        return timedelta(seconds=15)
-    return timedelta(seconds=2 * settings.llm_timeout_seconds + 15)
 
 
 def build_llm(settings: Settings, metrics: Metrics | None = None) -> LLMClient | None:
@@ -212,6 +203,6 @@ async def build_services(settings: Settings, *, device_key: str, migrate: bool =
         privacy=PrivacyService(db, cipher, registry, conversations, dm_channels),
         dm_channels=dm_channels,
         wakeup=wakeup,
-        claims=Claims(db, lease=claim_lease(settings)),
+        claims=Claims(db),
         metrics=metrics,
     )

@@ -82,3 +82,25 @@ async def test_a_finished_claim_is_never_taken_over(database: Database) -> None:
         )
     outcome = await two.take(key)
     assert not outcome.won and outcome.retry_at is None  # done: drop it, nothing to watch
+
+
+async def test_a_live_process_renews_what_it_has_not_finished(database: Database) -> None:
+    busy = Claims(database, owner="busy", lease=timedelta(seconds=1))
+    other = Claims(database, owner="other", lease=timedelta(seconds=1))
+    key = message_key("answers", 11)
+    try:
+        assert (await busy.take(key)).won  # ... and its handler is queued behind a burst
+        first = (await other.take(key)).retry_at
+        assert first is not None
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + 10
+        while True:  # the lease is pushed on while the work is unfinished
+            later = (await other.take(key)).retry_at
+            assert later is not None, "taken over from a live process"
+            if later > first:
+                break
+            assert loop.time() < deadline, "the lease was never renewed"
+            await asyncio.sleep(0.05)
+    finally:
+        await busy.close()
+        await other.close()

@@ -321,7 +321,7 @@ async def _with_kill(args: argparse.Namespace, srv: SandboxServer, db_url: str, 
     if finished:
         rep.extra["recovery"] = (
             f"the last row was finished {max(finished) - restart_at:.1f} s after the restart "
-            "(a row claimed by the killed process waits for its 60 s lease to expire)"
+            "(a row claimed by the killed process waits for its lease, LEASE in core/outbox/worker.py, to expire)"
         )
     leftovers = sorted(r.id for r in rows if statuses.get(r.id, ("?",))[0] == "pending")
     if leftovers:

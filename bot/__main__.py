@@ -60,6 +60,10 @@ def _parser() -> argparse.ArgumentParser:
         help='write IDs as bare numbers (for programs); by default they are ="..." so spreadsheets keep every digit',
     )
     dev_sub.add_parser("count", help="how many devices are registered")
+    rot = dev_sub.add_parser(
+        "rotate-key", help="re-encrypt every device ID under a new key (stop every bot process first)"
+    )
+    rot.add_argument("--new-key-file", required=True, type=Path, metavar="FILE", help="file holding the new key")
 
     st = sub.add_parser("stats", help="incident statistics (staff), optionally with the hourly chart as PNG")
     st.add_argument("--chart", type=Path, metavar="FILE.png", help="also write the chart of activity per hour")
@@ -133,6 +137,34 @@ async def _cmd_devices_export(settings: Settings, out: Path, *, plain: bool = Fa
             raise
     print(f"Wrote {plural(n, 'registration')} to {out}.")
     _hint_sandbox(settings, empty=n == 0)
+    return 0
+
+
+async def _cmd_devices_rotate_key(settings: Settings, new_key_file: Path) -> int:
+    from bot.core.crypto import DeviceCipher
+    from bot.core.key_rotation import rotate_device_key
+    from bot.core.staff.audit import AuditLog
+
+    try:
+        new_key = new_key_file.read_text(encoding="utf-8").strip()
+    except OSError as exc:
+        raise UserFacingError(f"Cannot read {new_key_file} ({exc.strerror}).") from None
+    if len(new_key) < 16:
+        raise UserFacingError(f"The key in {new_key_file} is too short: use at least 16 characters.")
+    async with _registry(settings, need_key=True) as (registry, db):
+        old = registry.cipher
+        if old.hash("probe") == DeviceCipher(new_key).hash("probe"):
+            raise UserFacingError("The new key is the one DEVICE_ID_KEY already holds.")
+        try:
+            done = await rotate_device_key(db, old, DeviceCipher(new_key))
+        except ValueError as exc:
+            raise UserFacingError(f"{exc} Nothing was changed.") from None
+        await AuditLog(db).record(None, "devices.rotate_key", devices=done.devices, states=done.states)
+    print(
+        f"Re-encrypted {done.devices} device IDs and moved {done.states} recovery states to the new key "
+        f"({done.states_left} states of unregistered devices wait for the feed). "
+        "Now put the new key in DEVICE_ID_KEY and start the bot."
+    )
     return 0
 
 
@@ -239,6 +271,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             coro = _cmd_db_upgrade(settings)
         elif args.devices_command == "export":
             coro = _cmd_devices_export(settings, args.out, plain=args.plain)
+        elif args.devices_command == "rotate-key":
+            coro = _cmd_devices_rotate_key(settings, args.new_key_file)
         else:
             coro = _cmd_devices_count(settings)
         return asyncio.run(coro)  # type: ignore[arg-type]

@@ -14,11 +14,13 @@ from bot.config import Settings
 from bot.core.outbox.worker import OutboxWorker
 from bot.core.scheduler import build_scheduler
 from bot.core.services import Services
+from bot.exts.claims import ClaimingTree
 from bot.exts.components import PERSISTENT_ITEMS
 from bot.exts.delivery import DiscordSender
 from bot.exts.handover import claim_view, reopen_view
 from bot.exts.status import subscribe_view
 from bot.guard import PublishGuard, install_publish_guard
+from bot.health import HealthServer
 from bot.pacing import GlobalPacer, Pacing, pace
 
 log = logging.getLogger(__name__)
@@ -52,13 +54,17 @@ def intents() -> discord.Intents:
 
 
 class SupportBot(commands.Bot):
-    def __init__(self, settings: Settings, services: Services, *, guild_ready_timeout: float = 2.0) -> None:
+    def __init__(
+        self, settings: Settings, services: Services, *, guild_ready_timeout: float = 2.0, **client_options: Any
+    ) -> None:
         super().__init__(
+            **client_options,
             command_prefix=commands.when_mentioned,
             intents=intents(),
             help_command=None,
             allowed_mentions=discord.AllowedMentions.none(),
             guild_ready_timeout=guild_ready_timeout,
+            tree_cls=ClaimingTree,  # one process of several answers each command
         )
         self.settings = settings
         self.services = services
@@ -68,6 +74,7 @@ class SupportBot(commands.Bot):
         self.outbox: OutboxWorker | None = None
         self.publish_guard: PublishGuard | None = None
         self.scheduler: AsyncIOScheduler | None = None
+        self.health: HealthServer | None = None
 
     async def on_command_error(self, context: commands.Context[Any], exception: commands.CommandError, /) -> None:
         # the bot has no prefix commands: "@bot my question" is a question, not an unknown command
@@ -109,8 +116,13 @@ class SupportBot(commands.Bot):
             summary_every=self.settings.status_summary_every,
         )
         self.scheduler.start()
+        if self.settings.health_port is not None:
+            self.health = HealthServer(self)
+            await self.health.start(self.settings.health_host, self.settings.health_port)
 
     async def close(self) -> None:
+        if self.health is not None:
+            await self.health.stop()
         if self.scheduler is not None and self.scheduler.running:
             self.scheduler.shutdown(wait=False)
         if self.outbox is not None:
@@ -131,3 +143,15 @@ class SupportBot(commands.Bot):
     async def on_ready(self) -> None:
         assert self.user is not None
         log.info("connected as %s (%s) to %d guild(s)", self.user, self.user.id, len(self.guilds))
+
+
+class ShardedSupportBot(SupportBot, commands.AutoShardedBot):
+    """The same bot over several gateway shards (SHARD_COUNT, SHARD_IDS): processes split the shards between
+    them, and claims (exts/claims.py) keep anything delivered to two of them from being handled twice."""
+
+
+def bot_class(settings: Settings) -> tuple[type[SupportBot], dict[str, Any]]:
+    """The bot class and its sharding options for these settings."""
+    if settings.shard_count is None and not settings.shard_ids:
+        return SupportBot, {}
+    return ShardedSupportBot, {"shard_count": settings.shard_count, "shard_ids": settings.shard_ids or None}

@@ -10,7 +10,7 @@ import re
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from bot.core.schedule_spec import parse_every
@@ -89,6 +89,30 @@ class Settings(BaseSettings):
     knowledge_dir: Path = Path("prompts")
     data_dir: Path = Path("data")
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
+
+    # several processes (see docs/deploy.md): health and metrics, and sharding for large deployments
+    health_port: int | None = Field(default=None, ge=0, le=65535)  # 0: any free port (logged)
+    health_host: str = "127.0.0.1"
+    shard_count: int | None = Field(default=None, ge=1, le=100_000)
+    shard_ids: IdList = Field(default_factory=list)
+
+    @field_validator("health_port", "shard_count", mode="before")
+    @classmethod
+    def _blank_number_is_unset(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("shard_ids", mode="before")
+    @classmethod
+    def _shard_ids(cls, value: object) -> object:
+        return _split_ids(value)
+
+    @model_validator(mode="after")
+    def _shards_fit(self) -> Settings:
+        if self.shard_ids and self.shard_count is None:
+            raise ValueError("SHARD_IDS needs SHARD_COUNT")
+        if self.shard_count is not None and any(i >= self.shard_count for i in self.shard_ids):
+            raise ValueError(f"SHARD_IDS must be below SHARD_COUNT ({self.shard_count})")
+        return self
 
     @field_validator("support_channel_ids", "staff_role_ids", mode="before")
     @classmethod
@@ -237,6 +261,10 @@ HINTS: dict[str, str] = {
     "surge_mode": "put auto (switch when requests queue for Discord's limits), off, or always",
     "knowledge_dir": "put the folder holding faq.md and safety.md, e.g. prompts/",
     "log_level": "put one of DEBUG, INFO, WARNING, ERROR, CRITICAL",
+    "health_port": "put a free TCP port for /healthz and /metrics, e.g. 9100, or leave it empty for none",
+    "health_host": "put the address to listen on for /healthz and /metrics, e.g. 127.0.0.1",
+    "shard_count": "put the total number of shards across all processes, e.g. 4, or leave it empty",
+    "shard_ids": "put the comma-separated shards this process runs, each below SHARD_COUNT, e.g. 0,1",
 }
 
 

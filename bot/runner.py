@@ -7,7 +7,7 @@ import logging
 import aiohttp
 import discord
 
-from bot.bot import SupportBot, point_client_at
+from bot.bot import SupportBot, bot_class, point_client_at
 from bot.config import ConfigError, Settings
 from bot.core.services import Services, build_services, resolve_device_key
 
@@ -21,7 +21,8 @@ async def create_bot(
     if services is None:
         services = await build_services(settings, device_key=resolve_device_key(settings))
     point_client_at(settings)
-    return SupportBot(settings, services, guild_ready_timeout=guild_ready_timeout)
+    cls, sharding = bot_class(settings)
+    return cls(settings, services, guild_ready_timeout=guild_ready_timeout, **sharding)
 
 
 async def run_bot(settings: Settings) -> int:

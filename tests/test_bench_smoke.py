@@ -28,6 +28,7 @@ FIGURES: dict[str, list[str]] = {
     "bench_eval": [r"all sets, offline path: \d+/\d+ correct", r"all sets, llm path: \d+/\d+ correct"],
     "bench_e2e_proc": [r"product / do-nothing throughput: [\d.]+"],
     "bench_feeds": [r"recovery page .* [\d.]+ payloads/s"],
+    "bench_instances": [r"1 process\(es\): [\d.]+ answers/s", r"2 process\(es\): .* duplicates 0"],
     "bench_pacing": [r"dm-burst\s+\d+ ms: \d+/\d+ answered", r"surge, surge mode\s+\d+ ms: .*429s \d+"],
     "bench_lookup_export": [
         r"lookup_by_device over 300 rows",

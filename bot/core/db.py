@@ -14,6 +14,8 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import event, text
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.ext.asyncio import (
@@ -29,6 +31,7 @@ from bot.core.errors import DatabaseUnavailable
 
 log = logging.getLogger(__name__)
 
+MIGRATION_LOCK = 0x5EED_0B07  # any constant of our own; PostgreSQL advisory locks are per database
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 
 
@@ -118,6 +121,11 @@ class Database:
         # collide on the file lock means SQLite's busy handler sleeping for up to tens of milliseconds.
         self._write_lock = asyncio.Lock() if self.is_sqlite else None
 
+    def insert(self, table: Any) -> Any:
+        """An INSERT that knows ON CONFLICT (both SQLite and PostgreSQL have it): for writes that must be
+        idempotent when two processes, or two presses, make them at once."""
+        return (sqlite_insert if self.is_sqlite else pg_insert)(table)
+
     @asynccontextmanager
     async def writing(self) -> AsyncIterator[None]:
         """Hold the process's write turn (SQLite only; a no-op on PostgreSQL). Not re-entrant."""
@@ -144,6 +152,9 @@ class Database:
         cfg = alembic_config()
 
         def _run(conn: Connection) -> None:
+            if conn.dialect.name == "postgresql":
+                # several processes starting together on one database: one migrates, the others wait for it
+                conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
             cfg.attributes["connection"] = conn
             command.upgrade(cfg, "head")
 

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -52,25 +55,47 @@ class LLMClient:
         max_retries: int = 2,
         max_tokens: int = 400,
         scanner: IdScanner | None = None,
+        observe: Callable[[float, str | None], None] | None = None,
     ) -> None:
         self.model = model
         self.scanner = scanner or IdScanner()
+        self.observe = observe  # (seconds, error or None) of each answer, for metrics
         self.max_tokens = max_tokens
+        # `timeout` is the budget of a whole answer, retries and their back-off included (LLM_TIMEOUT_SECONDS).
+        # The client's own per-attempt timeout is set just past it, so the budget is what ends a slow attempt:
+        # retries are then only for quick failures (a 5xx, a refused connection), while time remains.
+        self.budget = timeout
         self._client = openai.AsyncOpenAI(
-            api_key=api_key, base_url=base_url, timeout=timeout, max_retries=max_retries
+            api_key=api_key, base_url=base_url, timeout=timeout + 1.0, max_retries=max_retries
         )
 
     async def complete(self, messages: list[dict[str, str]]) -> LLMReply:
         # the last line of defence on the way out: no device ID ever reaches the model's provider
         messages = [{**m, "content": self.scanner.redact(m["content"])} for m in messages]
+        started = time.monotonic()
         try:
-            resp = await self._client.chat.completions.create(
-                model=self.model,
-                messages=messages,  # type: ignore[arg-type]
-                tools=[HANDOVER_TOOL],  # type: ignore[list-item]
-                temperature=0.2,
-                max_tokens=self.max_tokens,
-            )
+            reply = await self._complete(messages)
+        except LLMError as exc:
+            if self.observe is not None:
+                self.observe(time.monotonic() - started, str(exc))
+            raise
+        if self.observe is not None:
+            self.observe(time.monotonic() - started, None)
+        return reply
+
+    async def _complete(self, messages: list[dict[str, str]]) -> LLMReply:
+        try:
+            async with asyncio.timeout(self.budget):
+                resp = await self._client.chat.completions.create(
+                    model=self.model,
+                    messages=messages,  # type: ignore[arg-type]
+                    tools=[HANDOVER_TOOL],  # type: ignore[list-item]
+                    temperature=0.2,
+                    max_tokens=self.max_tokens,
+                )
+        except TimeoutError as exc:
+            log.warning("LLM gave no answer within %.1f s (retries included)", self.budget)
+            raise LLMError("timeout") from exc
         except openai.APIError as exc:  # timeouts, connection errors and HTTP errors all derive from it
             log.warning("LLM call failed: %s", type(exc).__name__)
             raise LLMError(type(exc).__name__) from exc

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from bot.config import ConfigError, Settings
 from bot.core.answering import Answerer, StatusProvider
+from bot.core.claims import Claims
 from bot.core.conversations import ConversationStore
 from bot.core.crypto import DeviceCipher
 from bot.core.db import Database
@@ -18,6 +19,7 @@ from bot.core.errors import KnowledgeError
 from bot.core.feeds.fetch import FeedFetcher
 from bot.core.knowledge import KnowledgeBase
 from bot.core.llm import LLMClient
+from bot.core.metrics import Metrics
 from bot.core.outbox.dm_channels import DmChannels
 from bot.core.outbox.wakeup import Wakeup
 from bot.core.privacy import PrivacyService
@@ -77,10 +79,13 @@ def load_knowledge(settings: Settings) -> tuple[Prompts, KnowledgeBase]:
     return prompts, KnowledgeBase(prompts.faq, paths=[folder / "faq.md"])
 
 
-def build_llm(settings: Settings, scanner: IdScanner | None = None) -> LLMClient | None:
+def build_llm(
+    settings: Settings, scanner: IdScanner | None = None, metrics: Metrics | None = None
+) -> LLMClient | None:
     if settings.openai_api_key is None:
         return None
     return LLMClient(
+        observe=metrics.observe_llm if metrics is not None else None,
         api_key=settings.openai_api_key.get_secret_value(),
         base_url=settings.openai_base_url,
         model=settings.openai_model,
@@ -145,8 +150,11 @@ class Services:
     dm_channels: DmChannels
     wakeup: Wakeup  # set by whoever commits outbox rows; the delivery worker waits on it
     scanner: IdScanner  # the one device-ID scanner, used at every boundary
+    claims: Claims  # one process of several acts on each incoming event
+    metrics: Metrics
 
     async def close(self) -> None:
+        await self.claims.close()
         await self.registry.flush()
         await self.conversations.flush()
         await self.dm_channels.flush()
@@ -172,7 +180,8 @@ async def build_services(settings: Settings, *, device_key: str, migrate: bool =
     scanner = IdScanner.from_settings(settings)
     registry = DeviceRegistry(db, cipher, serial_pattern=settings.device_serial_pattern)
     conversations = ConversationStore(db)
-    llm = build_llm(settings, scanner)
+    metrics = Metrics()
+    llm = build_llm(settings, scanner, metrics)
     wakeup = Wakeup()
     status = StatusService(
         db,
@@ -224,4 +233,6 @@ async def build_services(settings: Settings, *, device_key: str, migrate: bool =
         dm_channels=dm_channels,
         wakeup=wakeup,
         scanner=scanner,
+        claims=Claims(db),
+        metrics=metrics,
     )

@@ -15,6 +15,7 @@ from discord.ext import commands
 from bot.core.answering import Answer, Question
 from bot.core.errors import UserFacingError
 from bot.exts.checks import is_staff
+from bot.exts.claims import claim_edit, claim_message
 from bot.exts.feedback import answer_view
 from bot.exts.handover import hand_over
 from bot.ui.errors import GENERIC
@@ -53,7 +54,9 @@ class Answers(commands.Cog):
         is_dm = isinstance(channel, discord.DMChannel)
         # hygiene first, in every channel the bot can see and for everyone (staff too): no device ID stays up
         if not is_dm and self._holds_device_id(message):
-            await self._remove_device_id(message)
+            # one process of several removes it and tells the customer, once
+            if await claim_message(self.bot, message, scope="hygiene", retry=lambda: self.on_message(message)):
+                await self._remove_device_id(message)
             return
         in_support = isinstance(channel, discord.TextChannel) and channel.id in self.support_channels
         in_our_thread = (
@@ -66,6 +69,8 @@ class Answers(commands.Cog):
         mentioned = me is not None and me in message.mentions
         if not (is_dm or in_support or in_our_thread or mentioned):
             return
+        if not await claim_message(self.bot, message, scope="answers", retry=lambda: self.on_message(message)):
+            return  # another process of this bot has it
         if is_dm:  # later notices to this customer need not open the channel again
             self.bot.services.dm_channels.remember(message.author.id, channel.id)
         if not is_dm and is_staff(self.bot, message.author):
@@ -94,7 +99,9 @@ class Answers(commands.Cog):
         message = payload.message
         if payload.guild_id is None or message.author.bot or "content" not in payload.data:
             return
-        if self._holds_device_id(message):
+        if self._holds_device_id(message) and await claim_edit(
+            self.bot, message, scope="hygiene", retry=lambda: self.on_raw_message_edit(payload)
+        ):
             await self._remove_device_id(message)
 
     def _holds_device_id(self, message: discord.Message) -> bool:
@@ -147,7 +154,8 @@ class Answers(commands.Cog):
                 Question(customer_id=message.author.id, text=text, channel_id=channel_id, kind=kind)  # type: ignore[arg-type]
             )
         view = answer_view(answer.answer_id, offer_human=answer.offer_human)
-        await send_parts(where, answer.parts, view=view, reference=message if reply else None)
+        # the nonce makes a second process that takes this message over (see exts/claims.py) send nothing twice
+        await send_parts(where, answer.parts, view=view, reference=message if reply else None, nonce=f"a{message.id}")
         await self._escalate_if_needed(answer, message.author, where)
 
     def _typing(self, where: discord.abc.Messageable) -> None:

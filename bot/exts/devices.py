@@ -11,13 +11,14 @@ from discord.ext import commands
 from bot.exts.checks import bot_of
 from bot.ui.embeds import device_status_text
 from bot.ui.errors import user_message
+from bot.ui.forms import Form, open_form
 from bot.ui.replies import reply_interaction
 
 if TYPE_CHECKING:
     from bot.bot import SupportBot
 
 
-class RegisterDeviceModal(discord.ui.Modal, title="Register your phone"):
+class RegisterDeviceModal(Form, title="Register your phone"):
     """Where the customer types the device ID: never in a public message."""
 
     device_id: discord.ui.TextInput[RegisterDeviceModal] = discord.ui.TextInput(
@@ -58,7 +59,7 @@ class Devices(commands.GroupCog, group_name="device"):
     @app_commands.command(name="register")
     async def register(self, interaction: discord.Interaction) -> None:
         """Register your phone's IMEI or MEID privately."""
-        await interaction.response.send_modal(RegisterDeviceModal())
+        await open_form(interaction, RegisterDeviceModal())
 
     @app_commands.command(name="list")
     async def list_devices(self, interaction: discord.Interaction) -> None:

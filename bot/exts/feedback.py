@@ -11,12 +11,16 @@ from typing import Any
 import discord
 
 from bot.exts.checks import bot_of
+from bot.exts.claims import Claimed
 from bot.exts.handover import HumanButton
+from bot.ui.ids import parse_id
 from bot.ui.replies import reply_interaction
+
+STALE = "This button no longer works. Ask your question again if you still need help."
 
 
 class FeedbackButton(
-    discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"fb:(?P<answer>[0-9]{1,19}):(?P<v>[hn])"
+    Claimed, discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"fb:(?P<answer>[0-9]{1,20}):(?P<v>[hn])"
 ):
     def __init__(self, answer_id: int, value: str) -> None:
         helpful = value == "h"
@@ -34,9 +38,12 @@ class FeedbackButton(
     async def from_custom_id(
         cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str]
     ) -> FeedbackButton:
-        return cls(int(match["answer"]), match["v"])
+        return cls(parse_id(match["answer"]) or 0, match["v"])  # 0: forged or garbled, told so below
 
     async def callback(self, interaction: discord.Interaction) -> None:
+        if not self.answer_id:
+            await reply_interaction(interaction, STALE)
+            return
         bot = bot_of(interaction)
         value = "helpful" if self.value == "h" else "not_helpful"
         stored = await bot.services.conversations.feedback(self.answer_id, interaction.user.id, value)

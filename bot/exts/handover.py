@@ -11,6 +11,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.exts.checks import bot_of, is_staff, require_staff
+from bot.exts.claims import Claimed, claim_message
 from bot.ui.admin import already_claimed
 from bot.ui.replies import reply_interaction
 
@@ -59,7 +60,9 @@ def _handover_channel(bot: SupportBot) -> discord.TextChannel:
     raise LookupError("no support channel is configured or visible to the bot")
 
 
-class HumanButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"human:(?P<reason>[a-z_]{1,16})"):
+class HumanButton(
+    Claimed, discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"human:(?P<reason>asked|unanswered|not_helpful)"
+):
     """"Talk to a person": offered under an answer the bot could not give, or one marked not helpful."""
 
     def __init__(self, reason: str = "asked") -> None:
@@ -80,7 +83,9 @@ class HumanButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"hum
         await reply_interaction(interaction, text)
 
 
-class ReopenButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"ticket:reopen:(?P<id>[0-9]{1,12})"):
+class ReopenButton(
+    Claimed, discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"ticket:reopen:(?P<id>[0-9]{1,12})"
+):
     """Under the DM that tells a customer their ticket was closed: "I still need help"."""
 
     def __init__(self, ticket_id: int) -> None:
@@ -111,7 +116,9 @@ class ReopenButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"ti
         )
 
 
-class ClaimButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"ticket:claim:(?P<id>[0-9]{1,12})"):
+class ClaimButton(
+    Claimed, discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"ticket:claim:(?P<id>[0-9]{1,12})"
+):
     """Under a new ticket's notice in the staff channel: "I'll take it" (staff only, audited)."""
 
     def __init__(self, ticket_id: int) -> None:
@@ -184,6 +191,8 @@ class Handover(commands.Cog):
             or channel.parent_id not in self.bot.settings.support_channel_ids
         ):
             return
+        if not await claim_message(self.bot, message, scope="transcript", retry=lambda: self.on_message(message)):
+            return  # another process of this bot keeps it
         await self.bot.services.handover.record_message(
             channel.id, message.author.id, staff=is_staff(self.bot, message.author), content=message.content
         )

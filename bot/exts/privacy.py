@@ -12,6 +12,8 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.core.text.wording import plural
+from bot.exts.claims import Claimed
+from bot.ui.ids import parse_id
 from bot.ui.replies import reply_interaction
 
 if TYPE_CHECKING:
@@ -36,7 +38,9 @@ HELP = """**What I can do**
 • `/privacy delete`: erase everything about you, at once."""
 
 
-class DeleteButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"privacy:delete:(?P<uid>[0-9]{1,20})"):
+class DeleteButton(
+    Claimed, discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"privacy:delete:(?P<uid>[0-9]{1,20})"
+):
     def __init__(self, user_id: int) -> None:
         super().__init__(
             discord.ui.Button(
@@ -49,7 +53,7 @@ class DeleteButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"pr
     async def from_custom_id(
         cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str]
     ) -> DeleteButton:
-        return cls(int(match["uid"]))
+        return cls(parse_id(match["uid"]) or 0)  # 0 matches nobody: the callback refuses it
 
     async def callback(self, interaction: discord.Interaction) -> None:
         if interaction.user.id != self.user_id:

@@ -11,6 +11,7 @@ from discord.ext import commands
 
 from bot.core.status.labels import STALE_ON_COMMAND
 from bot.core.status.snapshot import view_of
+from bot.exts.claims import Claimed
 from bot.ui.notices import status_embed
 from bot.ui.replies import reply_interaction
 
@@ -18,7 +19,9 @@ if TYPE_CHECKING:
     from bot.bot import SupportBot
 
 
-class SubscribeButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"status:(?P<action>sub|unsub)"):
+class SubscribeButton(
+    Claimed, discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"status:(?P<action>sub|unsub)"
+):
     def __init__(self, action: str = "sub") -> None:
         label = "Get updates by DM" if action == "sub" else "Stop updates by DM"
         super().__init__(

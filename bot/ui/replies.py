@@ -46,14 +46,20 @@ async def send_parts(
     *,
     view: discord.ui.View | None = None,
     reference: discord.Message | None = None,
+    nonce: str | None = None,
 ) -> list[discord.Message]:
-    """Send an answer already split under 2000 characters; the view goes on the last part."""
+    """Send an answer already split under 2000 characters; the view goes on the last part.
+
+    With a `nonce` (at most 22 characters), sending the same answer again returns the messages already
+    sent instead of posting them twice (Discord's enforce_nonce): for a second process taking over."""
     sent = []
     for i, part in enumerate(parts):
         last = i == len(parts) - 1
+        once = f"{nonce}.{i}" if nonce is not None else discord.utils.MISSING
         if i == 0 and reference is not None:
             msg = await target.send(
                 part,
+                nonce=once,
                 allowed_mentions=NO_MENTIONS,
                 reference=reference,
                 mention_author=False,
@@ -61,7 +67,10 @@ async def send_parts(
             )
         else:
             msg = await target.send(
-                part, allowed_mentions=NO_MENTIONS, view=view if last and view is not None else discord.utils.MISSING
+                part,
+                nonce=once,
+                allowed_mentions=NO_MENTIONS,
+                view=view if last and view is not None else discord.utils.MISSING,
             )
         sent.append(msg)
     return sent

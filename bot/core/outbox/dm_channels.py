@@ -5,11 +5,8 @@ from __future__ import annotations
 import asyncio
 import logging
 
-from sqlalchemy import select
-from sqlmodel import col
-
 from bot.core.db import Database
-from bot.core.models import DmChannel
+from bot.core.models import DmChannel, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -49,15 +46,12 @@ class DmChannels:
         while self._unsaved:
             batch, self._unsaved = self._unsaved, {}
             try:
-                async with self.db.transaction() as session:
-                    present = set(
-                        await session.scalars(
-                            select(col(DmChannel.customer_id)).where(col(DmChannel.customer_id).in_(list(batch)))
-                        )
-                    )
-                    session.add_all(
-                        DmChannel(customer_id=c, channel_id=ch) for c, ch in batch.items() if c not in present
-                    )
+                # another process may have written the same customer meanwhile: its row stands
+                rows = [{"customer_id": c, "channel_id": ch, "created_at": utcnow()} for c, ch in batch.items()]
+                async with self.db.begin() as conn:
+                    for i in range(0, len(rows), 500):  # under SQLite's limit of bound parameters
+                        stmt = self.db.insert(DmChannel).values(rows[i : i + 500])
+                        await conn.execute(stmt.on_conflict_do_nothing(index_elements=["customer_id"]))
             except Exception as exc:  # only an optimisation: the channel is opened again next time
                 log.warning("could not remember %d DM channels (%s)", len(batch), type(exc).__name__)
 

@@ -33,7 +33,9 @@ from bot.core.outbox.wakeup import Wakeup
 
 log = logging.getLogger(__name__)
 
-LEASE = timedelta(seconds=60)
+# Short, and renewed every third of it while a delivery runs (a 429 wait can be long): a live process keeps
+# its row, and a killed one's row is due again within LEASE.
+LEASE = timedelta(seconds=15)
 MAX_ATTEMPTS = 8
 IDLE_SECONDS = 30.0
 _ROUNDS: tuple[tuple[Route, ...], ...] = (("post", "edit"), ("dm",))
@@ -49,8 +51,10 @@ class OutboxWorker:
         hook: DeliveryHook | None = None,
         dm_per_second: float = 0.5,
         batch: int = 50,
+        lease: timedelta = LEASE,
     ) -> None:
         self.db = db
+        self.lease = lease
         self.sender = sender
         self.wakeup = wakeup or Wakeup()
         self.hook: DeliveryHook = hook or NoHook()
@@ -148,13 +152,41 @@ class OutboxWorker:
             result = await session.execute(
                 update(Outbox)
                 .where(col(Outbox.id) == item.id, col(Outbox.status) == "pending", col(Outbox.next_attempt_at) <= now)
-                .values(next_attempt_at=now + LEASE, attempts=col(Outbox.attempts) + 1)
+                .values(next_attempt_at=now + self.lease, attempts=col(Outbox.attempts) + 1)
             )
             return bool(result.rowcount)  # type: ignore[attr-defined]
 
+    async def _send(self, item: OutboxItem) -> int | None:
+        """The Sender's delivery, with the row's lease renewed until it returns."""
+        done = asyncio.Event()
+        beat = asyncio.get_running_loop().create_task(self._heartbeat(item.id, done), name="outbox-lease")
+        try:
+            return await self.sender.deliver(item)
+        finally:
+            done.set()
+            await beat  # a renewal in flight ends before the outcome is written, never after it
+
+    async def _heartbeat(self, row_id: int, done: asyncio.Event) -> None:
+        every = self.lease.total_seconds() / 3
+        while True:
+            try:
+                await asyncio.wait_for(done.wait(), every)
+                return
+            except TimeoutError:
+                pass
+            try:
+                async with self.db.transaction() as session:
+                    await session.execute(
+                        update(Outbox)
+                        .where(col(Outbox.id) == row_id, col(Outbox.status) == "pending")
+                        .values(next_attempt_at=utcnow() + self.lease)
+                    )
+            except Exception as exc:  # the delivery goes on; at worst another process sends it too (same nonce)
+                log.warning("could not renew the lease of outbox row %d (%s)", row_id, type(exc).__name__)
+
     async def _deliver(self, item: OutboxItem) -> None:
         try:
-            message_id = await self.sender.deliver(item)
+            message_id = await self._send(item)
         except RetryLater as exc:
             if item.attempts + 1 >= MAX_ATTEMPTS:
                 await self._finish(item, "failed", error=f"gave up after {item.attempts + 1} attempts: {exc}")

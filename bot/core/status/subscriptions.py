@@ -5,13 +5,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from bot.core.db import Database
-from bot.core.models import Subscription
+from bot.core.models import Subscription, utcnow
 from bot.core.outbox.notices import StatusPost
 from bot.core.outbox.rows import outbox_row
 
@@ -34,24 +33,23 @@ class Subscriptions:
     def __init__(self, db: Database) -> None:
         self.db = db
 
+    # one statement each: of two concurrent calls (two presses, two processes) exactly one reports the change
+
     async def subscribe(self, customer_id: int) -> bool:
         """True if newly subscribed."""
-        try:
-            async with self.db.transaction() as session:
-                if await session.get(Subscription, customer_id) is not None:
-                    return False
-                session.add(Subscription(customer_id=customer_id))
-            return True
-        except IntegrityError:
-            return False
+        stmt = (
+            self.db.insert(Subscription)
+            .values(customer_id=customer_id, created_at=utcnow())
+            .on_conflict_do_nothing(index_elements=["customer_id"])
+        )
+        async with self.db.begin() as conn:
+            return bool((await conn.execute(stmt)).rowcount)
 
     async def unsubscribe(self, customer_id: int) -> bool:
-        async with self.db.transaction() as session:
-            row = await session.get(Subscription, customer_id)
-            if row is None:
-                return False
-            await session.delete(row)
-            return True
+        """True if this call removed the subscription."""
+        async with self.db.begin() as conn:
+            result = await conn.execute(delete(Subscription).where(col(Subscription.customer_id) == customer_id))
+            return bool(result.rowcount)
 
     async def is_subscribed(self, customer_id: int) -> bool:
         async with self.db.sessions() as session:

@@ -11,7 +11,9 @@ from discord import app_commands
 from bot.core.text.wording import plural
 from bot.exts.admin.base import NOT_AUDITED, AdminCog
 from bot.exts.checks import bot_of, require_staff
+from bot.exts.claims import Claimed
 from bot.ui.errors import user_message
+from bot.ui.forms import Form, open_form
 from bot.ui.replies import reply_interaction
 
 
@@ -20,10 +22,10 @@ class BroadcastTools(AdminCog):
     @app_commands.describe(audience="Who receives it")
     async def broadcast(self, interaction: discord.Interaction, audience: Literal["subscribers", "devices"]) -> None:
         """Send a direct message to every subscriber or every customer with a registered device."""
-        await interaction.response.send_modal(BroadcastModal(audience))
+        await open_form(interaction, BroadcastModal(audience))
 
 
-class BroadcastModal(discord.ui.Modal, title="Broadcast a message"):
+class BroadcastModal(Form, title="Broadcast a message"):
     text: discord.ui.TextInput[BroadcastModal] = discord.ui.TextInput(
         label="Message (sent by direct message)", style=discord.TextStyle.paragraph, max_length=4000
     )
@@ -51,7 +53,7 @@ class BroadcastModal(discord.ui.Modal, title="Broadcast a message"):
 
 
 class BroadcastButton(
-    discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"bc:(?P<action>send|cancel):(?P<id>[0-9]{1,12})"
+    Claimed, discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"bc:(?P<action>send|cancel):(?P<id>[0-9]{1,12})"
 ):
     """"Send it" / "Cancel broadcast": sending twice queues nothing more; cancelling stops what is not yet sent."""
 

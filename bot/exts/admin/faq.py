@@ -12,6 +12,7 @@ from bot.exts.admin.base import NOT_AUDITED, AdminGroupCog
 from bot.exts.checks import bot_of, require_staff
 from bot.ui.admin import faq_lines
 from bot.ui.errors import user_message
+from bot.ui.forms import Form, open_form
 from bot.ui.replies import reply_interaction
 
 
@@ -19,7 +20,7 @@ class FaqTools(AdminGroupCog, group_name="faq", group_description="The FAQ the b
     @app_commands.command(name="add", extras=NOT_AUDITED)
     async def add(self, interaction: discord.Interaction) -> None:
         """Add an FAQ entry (a form opens)."""
-        await interaction.response.send_modal(FaqModal())
+        await open_form(interaction, FaqModal())
 
     @app_commands.command(name="edit", extras=NOT_AUDITED)
     @app_commands.describe(key="The entry to edit")
@@ -29,8 +30,8 @@ class FaqTools(AdminGroupCog, group_name="faq", group_description="The FAQ the b
         if entry is None:
             await reply_interaction(interaction, f"There is no FAQ entry `{key}`; `/admin faq list` shows them.")
             return
-        await interaction.response.send_modal(
-            FaqModal(key, question=entry.question, answer=entry.answer, keywords=", ".join(entry.keywords))
+        await open_form(
+            interaction, FaqModal(key, question=entry.question, answer=entry.answer, keywords=", ".join(entry.keywords))
         )
 
     @app_commands.command(name="remove")
@@ -72,7 +73,7 @@ class FaqTools(AdminGroupCog, group_name="faq", group_description="The FAQ the b
         await reply_interaction(interaction, f"Reloaded: {plural(n, 'entry')}. Stored answers will not be reused.")
 
 
-class FaqModal(discord.ui.Modal):
+class FaqModal(Form):
     question: discord.ui.TextInput[FaqModal] = discord.ui.TextInput(label="Question", max_length=300)
     answer: discord.ui.TextInput[FaqModal] = discord.ui.TextInput(
         label="Answer", style=discord.TextStyle.paragraph, max_length=4000

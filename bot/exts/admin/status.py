@@ -16,7 +16,9 @@ from bot.core.status.labels import RESOLVED, progress_form_text
 from bot.core.text.wording import plural
 from bot.exts.admin.base import NOT_AUDITED, AdminGroupCog
 from bot.exts.checks import bot_of, require_staff
+from bot.exts.claims import Claimed
 from bot.ui.admin import when
+from bot.ui.forms import Form, open_form
 from bot.ui.notices import status_embed
 from bot.ui.replies import reply_interaction
 
@@ -48,7 +50,7 @@ class StatusTools(AdminGroupCog, group_name="status", group_description="Inciden
         current = await self.services.status.current_update()
         if current is not None and current.state in RESOLVED:
             current = None  # the last incident is over: the form starts a new one
-        await interaction.response.send_modal(StatusPostModal(state, current))
+        await open_form(interaction, StatusPostModal(state, current))
 
     @app_commands.command(name="pause")
     async def pause(self, interaction: discord.Interaction) -> None:
@@ -86,7 +88,7 @@ class StatusTools(AdminGroupCog, group_name="status", group_description="Inciden
         await reply_interaction(interaction, text)
 
 
-class StatusPostModal(discord.ui.Modal, title="Post a status update"):
+class StatusPostModal(Form, title="Post a status update"):
     """Title, text, progress per data type and the next promised time, pre-filled from the current state."""
 
     incident: discord.ui.TextInput[StatusPostModal] = discord.ui.TextInput(
@@ -164,8 +166,10 @@ class StatusPostModal(discord.ui.Modal, title="Post a status update"):
         )
 
 
-class StatusPostConfirm(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"sp:(?P<draft>[0-9a-f]{16})"):
-    """ "Post it" under a preview; the draft id it carries makes a second press harmless."""
+class StatusPostConfirm(
+    Claimed, discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"sp:(?P<draft>[0-9a-f]{16})"
+):
+    """The "Post it" button under a preview; the draft id it carries makes a second press harmless."""
 
     def __init__(self, draft_id: str) -> None:
         super().__init__(

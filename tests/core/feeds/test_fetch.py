@@ -92,7 +92,7 @@ async def test_redirects_are_followed(feed: FeedServer, make: Make) -> None:
     got = await make(moved).fetch(cursor="c7")
     assert got.body == BODY
     assert len(feed.headers) == 2  # the redirect, then the feed
-    assert feed.requests == [{"since": "c7", "if-none-match": ""}]
+    assert feed.requests == [{"since": "c7", "if-none-match": "", "if-modified-since": ""}]
 
 
 async def test_a_gzip_body_is_unpacked(feed: FeedServer, make: Make) -> None:

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from pathlib import Path
 
@@ -219,3 +220,54 @@ def test_a_quiet_spell_earns_no_burst() -> None:
         return times
 
     assert run_on_virtual_clock(scenario()) == pytest.approx([0.0, 0.5, 10.5, 11.0, 11.5])
+
+
+async def eventually(check: Callable[[], Awaitable[bool]], timeout: float) -> None:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not await check():
+        assert loop.time() < deadline, "condition not met in time"
+        await asyncio.sleep(0.05)
+
+
+async def _lease_end(db: Database, row_id: int) -> object:
+    async with db.sessions() as s:
+        row = await s.get(Outbox, row_id)
+        assert row is not None
+        return row.next_attempt_at
+
+
+async def test_a_long_delivery_renews_its_lease_and_a_dead_workers_row_comes_back(db: Database) -> None:
+    await queue(db, text_post(1, "p", "x"))
+    started, never = asyncio.Event(), asyncio.Event()
+
+    class Stuck:  # e.g. waiting out a long 429
+        async def deliver(self, item: OutboxItem) -> int | None:
+            started.set()
+            await never.wait()
+            return None
+
+    lease = timedelta(seconds=1)
+    first = OutboxWorker(db, Stuck(), dm_per_second=20, lease=lease)
+    task = asyncio.get_running_loop().create_task(first.deliver_due())
+    await asyncio.wait_for(started.wait(), 10)
+    [row_id] = [r.id for r in await outbox_rows(db, "post")]
+    leased_until = await _lease_end(db, row_id)
+
+    async def renewed() -> bool:
+        return await _lease_end(db, row_id) > leased_until  # type: ignore[operator]
+
+    await eventually(renewed, timeout=10)  # the heartbeat pushed the lease on while the delivery runs
+    task.cancel()  # the process dies: nothing renews the lease any more
+    with pytest.raises(asyncio.CancelledError):
+        await task
+
+    sender = RecordingSender()
+    second = OutboxWorker(db, sender, dm_per_second=20, lease=lease)
+
+    async def delivered() -> bool:
+        await second.deliver_due()
+        return len(sender.sent) == 1
+
+    await eventually(delivered, timeout=10)  # once the short lease has run out, not after a minute
+    assert [r.status for r in await outbox_rows(db, "post")] == ["sent"]

@@ -160,6 +160,7 @@ class Answerer:
         self._device_status = device_status or _no_devices
         self._devices_seen: dict[int, tuple[float, list[DeviceRecovery]]] = {}
         self._offline_done: dict[tuple[str, Route, str, int], Answer] = {}
+        self._judged: tuple[SafetyRules, dict[str, bool]] | None = None  # FAQ texts already held to the rules
         self.clock = clock
 
     def _missed_again(self, q: Question, answer: Answer) -> bool:
@@ -394,11 +395,26 @@ class Answerer:
             self._offline_done[key] = answer
         return answer
 
+    def _breaks_never_rule(self, text: str) -> bool:
+        """Whether an FAQ text breaks a Never rule. FAQ texts are few and fixed, and judging one costs far more
+        than the rest of an offline answer: each is judged once per version of the rules (a reload starts over)."""
+        rules = self.safety
+        if self._judged is None or self._judged[0] is not rules:
+            self._judged = (rules, {})
+        seen = self._judged[1]
+        verdict = seen.get(text)
+        if verdict is None:
+            verdict = bool(rules.violations(text))
+            if len(seen) > 4096:
+                seen.clear()
+            seen[text] = verdict
+        return verdict
+
     def _compose_offline(
         self, clean: str, route: Route, facts: StatusFacts | None, devices: Sequence[DeviceFacts]
     ) -> Answer:
         draft = self.understanding.draft(route, facts, devices)
-        if draft.faq_keys and self.safety.violations(draft.text):
+        if draft.faq_keys and self._breaks_never_rule(draft.text):
             log.error("FAQ entry %r breaks a Never rule; not sending it", draft.faq_keys[0])
             draft = compose(Route("unknown", 0.0, route.text), company=self.company, status=facts)
         text = draft.text if draft.status_line is None else f"{draft.text}\n\n{draft.status_line}"

@@ -1,6 +1,8 @@
 from __future__ import annotations
 
+import shutil
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -15,8 +17,11 @@ from bot.core.knowledge import KnowledgeBase
 from bot.core.llm import LLMClient
 from bot.core.prompts import load_prompts
 from bot.core.registry import DeviceRegistry
+from bot.core.semantic import load_embedder
 from bot.core.status.snapshot import StatusSnapshot
 from bot.core.text.length import MORE_OFFER
+from bot.core.text.rules import parse_safety
+from bot.core.understanding import Understanding, intents_for
 from tests.conftest import TEST_KEY
 from tests.fakes.openai_server import FakeOpenAI, Scripted
 
@@ -384,3 +389,27 @@ async def test_two_unanswerable_questions_in_a_row_go_to_staff(db: Database) -> 
     assert second.escalate == "unanswered"
     other = await answerer.answer(q("What is the capital of France?", customer=2))
     assert other.escalate is None  # counted per customer
+
+
+async def test_an_faq_answer_that_breaks_a_never_rule_is_never_sent_and_rules_are_reread(
+    db: Database, tmp_path: Path
+) -> None:
+    folder = tmp_path / "prompts"
+    shutil.copytree(PROMPTS, folder)
+    faq = (folder / "faq.md").read_text("utf-8")
+    unsafe = "Just do a factory reset of the phone; that fixes it."
+    faq += f"\n## How do I get my notes back?\nKeywords: notes, memo\n{unsafe}\n"
+    (folder / "faq.md").write_text(faq, "utf-8")
+    prompts = load_prompts(folder)
+    answerer = make_answerer(db)
+    answerer.prompts = prompts
+    answerer.knowledge = KnowledgeBase(prompts.faq)
+    answerer.understanding = Understanding(answerer.knowledge, intents_for(folder), load_embedder(), "Larkspur")
+    for _ in range(2):  # judged once, and the verdict kept
+        a = await answerer.answer(q("how do I get my notes back?"))
+        assert "factory reset of the phone" not in a.text
+    # the operators drop the rule that caught it: the same entry is judged again, and now goes out
+    safety = "## Always\n- Keep your phone switched on.\n## Never\n- phrase: eat the phone\n"
+    answerer.prompts = replace(prompts, safety=parse_safety(safety))
+    a = await answerer.answer(q("how can I get my notes back?", customer=2))
+    assert "factory reset of the phone" in a.text

@@ -13,6 +13,7 @@ from discord.ext import commands
 from bot.exts.checks import bot_of, is_staff, require_staff
 from bot.exts.claims import Claimed, claim_message
 from bot.ui.admin import already_claimed
+from bot.ui.ids import parse_id
 from bot.ui.replies import reply_interaction
 
 if TYPE_CHECKING:
@@ -101,7 +102,7 @@ class ReopenButton(
     async def from_custom_id(
         cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str]
     ) -> ReopenButton:
-        return cls(int(match["id"]))
+        return cls(parse_id(match["id"]) or 0)  # 0 matches nothing: the callback says so
 
     async def callback(self, interaction: discord.Interaction) -> None:
         bot = bot_of(interaction)
@@ -133,7 +134,7 @@ class ClaimButton(
     async def from_custom_id(
         cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str]
     ) -> ClaimButton:
-        return cls(int(match["id"]))
+        return cls(parse_id(match["id"]) or 0)  # 0 matches nothing: the callback says so
 
     async def callback(self, interaction: discord.Interaction) -> None:
         if not await require_staff(interaction, "tickets.claim"):

@@ -99,13 +99,7 @@ def _refresh(row: StatusUpdate, u: FeedUpdate) -> None:
     """Take the feed's text and key without calling it an edit (the same update, another rendering)."""
     row.key = u.key
     row.incident_key = u.incident_key
-    row.incident_title = u.incident_title
-    row.state = u.state
-    row.impact = u.impact
-    row.body = u.body
-    row.progress = progress_json(u)
-    row.next_update_by = u.next_update_by
-    row.content_hash = u.content_hash
+    _take_content(row, u)
     if row.posted_hash is not None:
         row.posted_hash = u.content_hash  # what the message shows is this update; no edit is due
     row.changed_at = utcnow()
@@ -115,7 +109,8 @@ def _minute(u: FeedUpdate | StatusUpdate) -> str:
     return f"{u.published_at:%Y-%m-%dT%H:%M}"
 
 
-def _apply(row: StatusUpdate, u: FeedUpdate) -> None:
+def _take_content(row: StatusUpdate, u: FeedUpdate) -> None:
+    """What the update says, as the feed says it now."""
     row.incident_title = u.incident_title
     row.state = u.state
     row.impact = u.impact
@@ -123,6 +118,11 @@ def _apply(row: StatusUpdate, u: FeedUpdate) -> None:
     row.progress = progress_json(u)
     row.next_update_by = u.next_update_by
     row.content_hash = u.content_hash
+
+
+def _apply(row: StatusUpdate, u: FeedUpdate) -> None:
+    """The source edited the update in place: take its content and mark it edited."""
+    _take_content(row, u)
     row.edited = True
     row.changed_at = utcnow()
 

@@ -14,6 +14,7 @@ from bot.exts.checks import bot_of, require_staff
 from bot.exts.claims import Claimed
 from bot.ui.errors import user_message
 from bot.ui.forms import Form, open_form
+from bot.ui.ids import parse_id
 from bot.ui.replies import reply_interaction
 
 
@@ -68,7 +69,7 @@ class BroadcastButton(
     async def from_custom_id(
         cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str]
     ) -> BroadcastButton:
-        return cls(match["action"], int(match["id"]))
+        return cls(match["action"], parse_id(match["id"]) or 0)  # 0 matches nothing
 
     async def callback(self, interaction: discord.Interaction) -> None:
         if not await require_staff(interaction, f"broadcast.{self.action}"):

@@ -37,9 +37,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bot.core.intents import detect_prompt_injection  # noqa: E402
 from bot.core.knowledge import load_faq  # noqa: E402
 from bot.core.prompts import format_faq  # noqa: E402
+from bot.core.router import Router  # noqa: E402
 from bot.core.text.gate import OutputGate  # noqa: E402
 from bot.core.text.judge import parse_never_rule, violations  # noqa: E402
 from bot.core.text.length import cap_answer  # noqa: E402
@@ -48,6 +48,7 @@ from bot.core.text.normalize import fold  # noqa: E402
 from bot.core.text.output import looks_like_internal_error  # noqa: E402
 from bot.core.text.scanner import IdScanner  # noqa: E402
 from bot.core.text.split import split_message  # noqa: E402
+from bot.core.understanding import intents_for  # noqa: E402
 
 CORPORA = ROOT / "tests" / "corpora"
 SERIAL_PATTERN = r"WR\d{8}"
@@ -127,6 +128,7 @@ def run(*, smoke: bool = False, rules_path: Path = RULES, speed: bool = True) ->
 
     # 2. hostile customer inputs
     id_leaks, missed_injections = [], []
+    router = Router(intents_for(ROOT / "prompts"))  # what the answerer uses to tell a request outside its role
     for item in inputs:
         text = str(item["text"])
         if item["kind"] == "id":
@@ -135,9 +137,7 @@ def run(*, smoke: bool = False, rules_path: Path = RULES, speed: bool = True) ->
             first_line = scanner.redact(text.splitlines()[0] if text.strip() else text)[:100]
             if leaked(first_line, [str(i) for i in item["ids"]]):  # type: ignore[attr-defined]
                 id_leaks.append(f"{item['id']}(thread name)")
-        elif item["kind"] == "injection" and not (
-            detect_prompt_injection(text) or detect_prompt_injection(fold(text, squeeze=True).text)
-        ):
+        elif item["kind"] == "injection" and router.route(text).intent != "refuse":  # as the answerer routes it
             missed_injections.append(item["id"])
     n_ids = sum(1 for i in inputs if i["kind"] == "id")
     n_inj = len(inputs) - n_ids

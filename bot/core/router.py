@@ -71,7 +71,11 @@ _SPACES = re.compile(r"\s+")
 _LETTERS = re.compile(r"[a-z]")
 _REPEATED = re.compile(r"^(\w)\1{2,}$|^(\w\w)\2{2,}$|^(\w\w\w)\3{1,}$")
 _SHOUT_WORD = re.compile(r"[^\W\d_]{3,}")
-_ROLE_MARKER = re.compile(r"(?:^|[.!?\n]\s*)(?:system|assistant|developer|admin)\s*:", re.IGNORECASE)
+_ROLE_MARKER = re.compile(
+    r"(?:^|[.!?\n]\s*)(?:system|assistant|developer|admin)\s*:"  # a turn written as if by another role
+    r"|<\|?(?:im_start|im_end|system|endoftext)\|?>|\[/?(?:system|inst)\]",  # chat-template markers
+    re.IGNORECASE,
+)
 _ACRONYMS = frozenset({"IMEI", "IMEISV", "MEID", "SIM", "SMS", "MMS", "USB", "FAQ", "PIN", "ESN", "OK", "ID", "PDF"})
 _BANG = re.compile(r"!{3,}|(?=[!?\s]*!)(?:[!?]\s*){4,}")
 # a base64-looking run (upper, lower case and digits mixed): an encoded instruction, never a question

@@ -20,8 +20,9 @@ from discord.ext import commands
 
 from bot.bot import intents as product_intents
 from bot.config import Settings
-from bot.core.intents import detect_distress, detect_prompt_injection, wants_human
+from bot.core.router import Router
 from bot.core.services import build_services
+from bot.core.understanding import intents_for
 from bot.runner import create_bot
 from bot.sandbox import Channel, SandboxServer, User
 from bot.sandbox import events as E
@@ -70,11 +71,8 @@ def load_questions() -> list[str]:
     """FAQ headings plus rephrasings, minus anything that would escalate to staff (we measure answers)."""
     faq = (REPO / "prompts" / "faq.md").read_text(encoding="utf-8")
     headings = [line[3:].strip() for line in faq.splitlines() if line.startswith("## ")]
-    pool = [
-        q
-        for q in (*headings, *REPHRASINGS)
-        if not wants_human(q) and not detect_distress(q) and not detect_prompt_injection(q)
-    ]
+    router = Router(intents_for(REPO / "prompts"))  # as the answerer reads them
+    pool = [q for q in (*headings, *REPHRASINGS) if router.route(q).intent not in ("human", "distress", "refuse")]
     return pool
 
 

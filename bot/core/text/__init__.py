@@ -7,5 +7,5 @@
 - `terms`: text -> search terms for retrieval (stemming, synonyms, typo correction).
 - `split`: cuts an answer into Discord-sized messages.
 
-What the customer means (distress, asking for a person, prompt injection) is `bot.core.intents`.
+What the customer means (distress, asking for a person, a request outside the bot's role) is `bot.core.router`.
 """

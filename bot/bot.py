@@ -114,6 +114,7 @@ class SupportBot(commands.Bot):
             ticket_sla=services.handover.sla_tick,
             poll_seconds=self.settings.status_poll_seconds,
             summary_every=self.settings.status_summary_every,
+            outage=services.db.outage,
         )
         self.scheduler.start()
         if self.settings.health_port is not None:

@@ -16,6 +16,7 @@ from bot.core.contradict import contradictions
 from bot.core.conversations import ConversationStore
 from bot.core.knowledge import FaqEntry, KnowledgeBase
 from bot.core.llm import LLMClient, LLMError
+from bot.core.outage import is_unavailable
 from bot.core.prompts import Prompts, format_faq
 from bot.core.registry import DeviceRegistry
 from bot.core.router import Route
@@ -220,13 +221,14 @@ class Answerer:
             return await self._handover_now(q, clean, "asked", record=record)
 
         conv_id = await self.conversations.open(q.customer_id, q.channel_id, q.kind) if record else None
-        devices: list[DeviceFacts] = []
-        if route.intent in ("status", "device"):
-            devices = list(await self.device_status(q.customer_id))
-        if route.intent in ("faq", "unknown") and self.llm is not None:
-            answer = await self._grounded(q, clean, route, status, conv_id)
-        else:
-            answer = self._offline(clean, route, facts, devices)
+        try:
+            answer = await self._routed(q, clean, route, status, conv_id)
+        except Exception as exc:
+            if not is_unavailable(exc):
+                raise
+            # the database is away (a restart): the offline answer needs none of it, and is recorded later
+            self.conversations.db.outage.failed("answering a question", exc)
+            answer = self._offline(clean, route, facts, [])
         if route.upset and answer.escalate is None and route.intent in _ADVISING:
             answer = replace(answer, escalate="upset")  # shouting: answered, and a person brought in too
         if answer.escalate is None and self._missed_again(q, answer):
@@ -245,6 +247,17 @@ class Answerer:
             )
             answer = replace(answer, answer_id=answer_id)
         return answer
+
+    async def _routed(
+        self, q: Question, clean: str, route: Route, status: StatusSnapshot | None, conv_id: int | None
+    ) -> Answer:
+        """The answer for the route: the LLM's for an FAQ question when there is one, else the offline one."""
+        if route.intent in ("faq", "unknown") and self.llm is not None:
+            return await self._grounded(q, clean, route, status, conv_id)
+        devices: list[DeviceFacts] = []
+        if route.intent in ("status", "device"):
+            devices = list(await self.device_status(q.customer_id))
+        return self._offline(clean, route, status.facts if status is not None else None, devices)
 
     async def device_status(self, customer_id: int) -> list[DeviceRecovery]:
         """The customer's devices and their restore states, read at most every few seconds per customer."""

@@ -29,12 +29,15 @@ from sqlmodel import Field, SQLModel, col
 from bot.core.db import Database
 from bot.core.errors import DatabaseUnavailable
 from bot.core.models import UTCDateTime, utcnow
+from bot.core.outage import is_unavailable
 
 log = logging.getLogger(__name__)
 
 LEASE = timedelta(seconds=15)  # how long a killed process's unfinished events wait for a takeover
 KEEP = timedelta(days=1)
 PRUNE_EVERY_SECONDS = 3600.0
+CLOSE_WAIT_SECONDS = 5.0
+FINISH_HOLD_SECONDS = 300.0  # how long marking an event done waits out an unreachable database
 
 
 class Claim(SQLModel, table=True):
@@ -124,11 +127,11 @@ class Claims:
         return outcome
 
     async def finish(self, key: str) -> None:
-        self._held.discard(key)
         async with self.db.begin() as conn:
             await conn.execute(
                 update(Claim).where(col(Claim.key) == key, col(Claim.owner) == self.owner).values(done=True)
             )
+        self._held.discard(key)
 
     def finish_soon(self, key: str) -> None:
         """Mark `key` done in the background (from a task's done-callback); `close` waits for it. After
@@ -140,10 +143,26 @@ class Claims:
         task.add_done_callback(self._finishing.discard)
 
     async def _finish_quietly(self, key: str) -> None:
-        try:
-            await self.finish(key)
-        except (SQLAlchemyError, DatabaseUnavailable, OSError) as exc:  # then another process may redo it
-            log.warning("could not mark %s done (%s)", key.split(":")[0], type(exc).__name__)
+        """Mark it done, waiting out an outage of the database: an event handled while the database was away
+        and left unmarked would be handled again by another process once the lease runs out. Until it is
+        marked, the key stays held, so its lease is renewed as soon as the database answers."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + FINISH_HOLD_SECONDS
+        while True:
+            try:
+                await self.finish(key)
+                return
+            except (SQLAlchemyError, DatabaseUnavailable, OSError) as exc:  # then another process may redo it
+                if not is_unavailable(exc) or self._closed:
+                    log.warning("could not mark %s done (%s)", key.split(":")[0], type(exc).__name__)
+                    self._held.discard(key)
+                    return
+                self.db.outage.failed("marking an event done", exc)
+                left = deadline - loop.time()
+                if left <= 0 or not await self.db.outage.wait(left):
+                    log.warning("could not mark %s done: the database did not answer in time", key.split(":")[0])
+                    self._held.discard(key)
+                    return
 
     def _start_renewing(self) -> None:
         if self._renewer is None or self._renewer.done():
@@ -163,7 +182,10 @@ class Claims:
                             .values(lease_until=utcnow() + self.lease)
                         )
             except (SQLAlchemyError, DatabaseUnavailable, OSError) as exc:
-                log.warning("could not renew %d claims (%s)", len(keys), type(exc).__name__)
+                if is_unavailable(exc):
+                    self.db.outage.failed("renewing claims", exc)
+                else:
+                    log.warning("could not renew %d claims (%s)", len(keys), type(exc).__name__)
 
     async def close(self) -> None:
         self._closed = True
@@ -171,8 +193,15 @@ class Claims:
             self._renewer.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._renewer
-        while self._finishing:
-            await asyncio.wait(set(self._finishing))
+        if self._finishing:
+            # a few seconds for the last marks; one waiting out an outage is left to the lease (another
+            # process may then handle that event again, with the same nonce)
+            _, late = await asyncio.wait(set(self._finishing), timeout=CLOSE_WAIT_SECONDS)
+            for task in late:
+                task.cancel()
+            if late:
+                await asyncio.wait(late)
+                log.warning("stopped with %d events not marked done (database unreachable)", len(late))
 
     async def prune(self, older_than: timedelta = KEEP) -> int:
         async with self.db.begin() as conn:

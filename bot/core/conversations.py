@@ -16,6 +16,7 @@ from sqlmodel import col
 
 from bot.core.db import Database
 from bot.core.models import AnswerCache, AnswerRecord, Conversation, LlmUsage, Turn, utcnow
+from bot.core.outage import is_unavailable
 
 if TYPE_CHECKING:
     from bot.core.answering import Answer
@@ -23,6 +24,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
+WRITE_HOLD_SECONDS = 600.0  # answer records wait this long for an unreachable database, then are dropped
+CLOSE_WAIT_SECONDS = 5.0
 _EPOCH_MS = 1_767_225_600_000  # 2026-01-01
 _counter = itertools.count(secrets.randbelow(1 << 12))
 _instance = secrets.randbelow(1 << 8)
@@ -48,6 +51,8 @@ class ConversationStore:
         self._answers: list[dict[str, object]] = []
         self._turns: list[dict[str, object]] = []
         self._writer: asyncio.Task[None] | None = None
+        self._holding = False  # the writer is waiting out a database outage
+        self._unwritten = 0
 
     def forget(self, customer_id: int) -> None:
         for key in [k for k in self._known if k[0] == customer_id]:
@@ -131,15 +136,29 @@ class ConversationStore:
         return answer_id
 
     async def flush(self) -> None:
-        while self._writer is not None and not self._writer.done():
+        """Wait until what is queued is written; at once while the writer waits out a database outage (what
+        is queued is written when the database answers again)."""
+        while self._writer is not None and not self._writer.done() and not self._holding:
+            await asyncio.wait({self._writer}, timeout=0.2)
+
+    async def close(self) -> None:
+        """Write what is queued; if the database is away, give up on it after a few seconds, saying so."""
+        if self._writer is None or self._writer.done():
+            return
+        _, late = await asyncio.wait({self._writer}, timeout=CLOSE_WAIT_SECONDS)
+        if late:
+            self._writer.cancel()
             await asyncio.wait({self._writer})
+            log.warning("stopped with %d answer records not written (database unreachable)", self._unwritten)
 
     async def _write_behind(self) -> None:
         while self._conversations or self._answers or self._turns:
             convs, self._conversations = self._conversations, []
             answers, self._answers = self._answers, []
             turns, self._turns = self._turns, []
-            for attempt in range(1, 6):
+            self._unwritten = len(answers) + len(self._answers)
+            failures = 0
+            while True:
                 try:
                     async with self.db.begin() as conn:
                         if convs:
@@ -151,12 +170,46 @@ class ConversationStore:
                     break
                 except IntegrityError:
                     # another instance opened one of these conversations first: use its row instead
-                    convs = await self._adopt_existing(convs, answers, turns)
+                    failures += 1
+                    if failures >= 5:
+                        log.error("dropped %d answer records after 5 conflicting writes", len(answers))
+                        break
+                    try:
+                        convs = await self._adopt_existing(convs, answers, turns)
+                    except Exception as exc:
+                        if not await self._wait_out(exc):
+                            break
                 except Exception as exc:
-                    log.warning("answer log write failed (%s), attempt %d", type(exc).__name__, attempt)
-                    await asyncio.sleep(0.1 * attempt)
-            else:
-                log.error("dropped %d answer records after 5 failed writes", len(answers))
+                    if is_unavailable(exc):
+                        if not await self._wait_out(exc):
+                            break
+                        continue
+                    failures += 1
+                    log.warning("answer log write failed (%s), attempt %d", type(exc).__name__, failures)
+                    if failures >= 5:
+                        log.error("dropped %d answer records after 5 failed writes", len(answers))
+                        break
+                    await asyncio.sleep(0.1 * failures)
+        self._unwritten = 0
+
+    async def _wait_out(self, exc: Exception) -> bool:
+        """The database is away: keep the records and wait for it. False: it stayed away too long (dropped)."""
+        if not is_unavailable(exc):
+            log.error("answer log write failed (%s); dropping the batch", type(exc).__name__)
+            return False
+        self.db.outage.failed("writing the answer log", exc)
+        self._holding = True
+        try:
+            await asyncio.sleep(0.1)  # never a busy loop, whatever the probe says
+            back = await self.db.outage.wait(WRITE_HOLD_SECONDS)
+        finally:
+            self._holding = False
+        if not back:
+            log.error(
+                "dropped %d answer records: the database was unreachable for %.0f s", self._unwritten,
+                WRITE_HOLD_SECONDS,
+            )
+        return back
 
     async def _adopt_existing(
         self, convs: list[dict[str, object]], answers: list[dict[str, object]], turns: list[dict[str, object]]

@@ -28,11 +28,13 @@ from sqlalchemy.ext.asyncio import (
 from sqlalchemy.pool import StaticPool
 
 from bot.core.errors import DatabaseUnavailable
+from bot.core.outage import Outage
 
 log = logging.getLogger(__name__)
 
 MIGRATION_LOCK = 0x5EED_0B07  # any constant of our own; PostgreSQL advisory locks are per database
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
+CONNECT_TIMEOUT_SECONDS = 5.0  # a server that does not answer at all is an outage, not a minute's wait
 
 
 def safe_url(url: str) -> str:
@@ -94,6 +96,8 @@ class Database:
         if read_only and not self.is_sqlite:
             server = {**connect_args.get("server_settings", {}), "default_transaction_read_only": "on"}
             connect_args["server_settings"] = server
+        if url.startswith("postgresql+asyncpg"):
+            connect_args.setdefault("timeout", CONNECT_TIMEOUT_SECONDS)
         self.connect_args = connect_args
         path = sqlite_path(url)
         if path is not None and not read_only:
@@ -120,6 +124,8 @@ class Database:
         # SQLite has one writer at a time; queueing writers here is fair and fast, whereas letting them
         # collide on the file lock means SQLite's busy handler sleeping for up to tens of milliseconds.
         self._write_lock = asyncio.Lock() if self.is_sqlite else None
+        # what reports and waits out an outage (a restart, a fail-over): see bot/core/outage.py
+        self.outage = Outage(self.ping)
 
     def insert(self, table: Any) -> Any:
         """An INSERT that knows ON CONFLICT (both SQLite and PostgreSQL have it): for writes that must be
@@ -199,4 +205,5 @@ class Database:
         return f"The database at {where} cannot be used ({detail}): {hint}."
 
     async def dispose(self) -> None:
+        await self.outage.close()
         await self.engine.dispose()

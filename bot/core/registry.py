@@ -19,7 +19,7 @@ from typing import IO, Any, Protocol
 import asyncpg
 from sqlalchemy import delete as sa_delete
 from sqlalchemy import func, insert, select, update
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlmodel import col
 
@@ -29,6 +29,7 @@ from bot.core.device_export import export_csv
 from bot.core.devices import DeviceId, mask_tail, parse_device_id
 from bot.core.errors import DatabaseUnavailable
 from bot.core.models import Device, utcnow
+from bot.core.outage import is_unavailable
 
 log = logging.getLogger(__name__)
 
@@ -157,9 +158,14 @@ class DeviceRegistry:
                         batch = self._pending[: self.max_batch]
                         del self._pending[: self.max_batch]
                         self._settle(batch, await self._write_with_retry(conn, batch))
-            except Exception as exc:  # the connection itself failed; the next loop takes a new one
-                log.error("device registry writer lost its connection: %s", type(exc).__name__)
-                await asyncio.sleep(0.05)
+            except Exception as exc:  # the connection itself failed
+                if not is_unavailable(exc):  # the next loop takes a new connection
+                    log.error("device registry writer lost its connection: %s", type(exc).__name__)
+                    await asyncio.sleep(0.05)
+                    continue
+                self.db.outage.failed("storing registrations", exc)
+                batch, self._pending = self._pending, []
+                self._settle(batch, DatabaseUnavailable(_UNAVAILABLE))
 
     def _settle(self, batch: list[_Pending], outcome: list[Registration] | DatabaseUnavailable) -> None:
         for i, p in enumerate(batch):
@@ -182,15 +188,17 @@ class DeviceRegistry:
                 # another writer stored one of these between our read and our insert:
                 # read again and the row is found as existing.
                 log.info("registration batch raced with another writer; retrying (attempt %d)", attempt)
-            except (OperationalError, OSError) as exc:
+            except Exception as exc:
+                if not is_unavailable(exc):
+                    log.exception("registration batch of %d failed", len(batch))
+                    self._settle(batch, DatabaseUnavailable(_UNAVAILABLE))
+                    raise
+                # the customer is told to try again; the operator reads why once, in the outage's warning
+                if conn.invalidated or attempt == 5:
+                    self.db.outage.failed("storing registrations", exc)
+                    return DatabaseUnavailable(_UNAVAILABLE)
                 reason = type(getattr(exc, "orig", exc)).__name__
                 log.warning("registration batch failed (%s); attempt %d", reason, attempt)
-                if attempt == 5 or conn.invalidated:
-                    return DatabaseUnavailable(self.db.describe_failure(exc))
-            except Exception as exc:
-                log.exception("registration batch of %d failed", len(batch))
-                self._settle(batch, DatabaseUnavailable(_UNAVAILABLE))
-                raise exc
             await asyncio.sleep(delay)
             delay *= 2
         return DatabaseUnavailable(_UNAVAILABLE)

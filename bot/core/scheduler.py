@@ -13,6 +13,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
+from bot.core.outage import Outage, is_unavailable
 from bot.core.schedule_spec import parse_every
 
 log = logging.getLogger(__name__)
@@ -23,8 +24,15 @@ BROADCAST_PROGRESS_SECONDS = 15
 TICKET_SLA_SECONDS = 60
 
 
-def _on_error(event: JobExecutionEvent) -> None:
-    log.error("scheduled job %s failed: %r", event.job_id, event.exception)
+def _error_listener(outage: Outage | None) -> Callable[[JobExecutionEvent], None]:
+    def on_error(event: JobExecutionEvent) -> None:
+        if outage is not None and event.exception is not None and is_unavailable(event.exception):
+            # the database is away (a restart): the job runs again on its interval, and the outage is logged once
+            outage.failed(f"running the scheduled job {event.job_id}", event.exception)
+            return
+        log.error("scheduled job %s failed: %r", event.job_id, event.exception)
+
+    return on_error
 
 
 def build_scheduler(
@@ -36,16 +44,18 @@ def build_scheduler(
     ticket_sla: Job | None = None,
     poll_seconds: float,
     summary_every: str,
+    outage: Outage | None = None,
 ) -> AsyncIOScheduler:
     """Create (not start) the scheduler; start it inside the running event loop.
 
-    `poll` is None when no status feed is configured.
+    `poll` is None when no status feed is configured; `outage` is the database's (a job failing because the
+    database is away is reported there, once per outage).
     """
     scheduler = AsyncIOScheduler(
         timezone=UTC,
         job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": max(30, int(poll_seconds))},
     )
-    scheduler.add_listener(_on_error, EVENT_JOB_ERROR)
+    scheduler.add_listener(_error_listener(outage), EVENT_JOB_ERROR)
     if poll is not None:
         scheduler.add_job(
             poll,

@@ -156,7 +156,7 @@ class Services:
     async def close(self) -> None:
         await self.claims.close()
         await self.registry.flush()
-        await self.conversations.flush()
+        await self.conversations.close()
         await self.dm_channels.flush()
         if self.llm is not None:
             await self.llm.close()

@@ -14,6 +14,7 @@ from discord.ext import commands
 
 from bot.core.answering import Answer, Question
 from bot.core.errors import UserFacingError
+from bot.core.outage import is_unavailable
 from bot.exts.checks import is_staff
 from bot.exts.claims import claim_edit, claim_message
 from bot.exts.feedback import answer_view
@@ -27,6 +28,11 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+THREAD_EXISTS = 160004  # Discord: "A thread has already been created for this message"
+DATABASE_AWAY = (
+    "Sorry, I can't reach our records just now, so I couldn't answer that. Nothing you sent was lost; "
+    "please ask again in a few minutes."
+)
 HYGIENE_NOTICE = (
     "I removed your message because it contained a device ID, which should never be posted where others can "
     "see it. Please register your phone privately with `/device register`, and ask your question again "
@@ -88,8 +94,12 @@ class Answers(commands.Cog):
         except discord.HTTPException:
             log.exception("could not deliver an answer in channel %s", channel.id)
         except Exception as exc:  # the customer hears something, never silence and never a traceback
-            log.exception("answering failed in channel %s", channel.id)
-            apology = str(exc) if isinstance(exc, UserFacingError) else GENERIC
+            if is_unavailable(exc):  # an outage is reported once, by the database's outage log
+                self.bot.services.db.outage.failed("answering a message", exc)
+                apology = DATABASE_AWAY
+            else:
+                log.exception("answering failed in channel %s", channel.id)
+                apology = str(exc) if isinstance(exc, UserFacingError) else GENERIC
             with contextlib.suppress(discord.HTTPException):
                 await channel.send(apology, allowed_mentions=NO_MENTIONS)
 
@@ -125,13 +135,32 @@ class Answers(commands.Cog):
         # threads are named after the question: the name is public, so it passes the scanner too
         first_line = self.bot.services.scanner.redact(" ".join(text.split()))
         name = first_line[:80] or f"Question from {message.author.display_name}"
+        thread: discord.Thread | None = None
         try:
             thread = await message.create_thread(name=name, auto_archive_duration=1440)
         except discord.HTTPException as exc:
-            log.warning("could not open a thread (%s); answering in the channel", exc.status)
+            # a process that handled this message before (and died, or lost its database before marking it
+            # done) opened the thread already: answer there, where the nonce keeps a sent answer from repeating
+            if exc.code == THREAD_EXISTS:
+                thread = await self._existing_thread(message)
+            if thread is None:
+                log.warning("could not open a thread (%s); answering in the channel", exc.status)
+        if thread is None:
             await self._answer(message, text, message.channel.id, "mention", reply=True, answer=answer)
-            return
-        await self._answer(message, text, thread.id, "thread", reply=False, target=thread, answer=answer)
+        else:
+            await self._answer(message, text, thread.id, "thread", reply=False, target=thread, answer=answer)
+
+    async def _existing_thread(self, message: discord.Message) -> discord.Thread | None:
+        """The thread started from `message` (it has the message's id), from the cache or from Discord."""
+        guild = message.guild
+        cached = guild.get_thread(message.id) if guild is not None else None
+        if cached is not None:
+            return cached
+        try:
+            channel = await self.bot.fetch_channel(message.id)
+        except discord.HTTPException:
+            return None
+        return channel if isinstance(channel, discord.Thread) else None
 
     async def _answer(
         self,

@@ -7,8 +7,12 @@
 - slash commands and autocomplete: `ClaimingTree.interaction_check`, which runs before every command;
 - buttons: the `Claimed` mixin on each DynamicItem, which also makes sure a failing button still answers.
 
-If the database cannot be reached the event is handled anyway: a customer may then hear twice from a
-pair of processes, which beats hearing nothing.
+If the database cannot be reached, a message waits for it (up to HOLD_SECONDS) and is claimed when it
+answers again, so a restart of the database neither loses nor duplicates an answer. An interaction cannot
+wait (Discord wants its answer within 3 seconds): it is handled at once, and since Discord takes only one
+response to an interaction, the person still gets one. Past the hold, a message is handled anyway: a
+customer may then hear twice from a pair of processes (answers carry nonces, which mostly prevents it),
+which beats hearing nothing.
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from bot.core.claims import Outcome, edit_key, interaction_key, message_key
 from bot.core.errors import DatabaseUnavailable
 from bot.core.models import utcnow
+from bot.core.outage import is_unavailable
 from bot.ui.errors import user_message
 from bot.ui.replies import reply_interaction
 
@@ -38,6 +43,9 @@ log = logging.getLogger(__name__)
 
 RETRY_MARGIN_SECONDS = 0.5
 POOL_WAITS = 3  # times a claim waits for a free database connection before the event is handled anyway
+# How long a message waits for an unreachable database (a restart, a fail-over) before it is handled anyway.
+# Interactions cannot wait: Discord wants their answer within 3 seconds.
+HOLD_SECONDS = 90.0
 
 
 _background: set[asyncio.Task[None]] = set()
@@ -49,21 +57,37 @@ def _spawn(coro: Coroutine[Any, Any, None]) -> None:
     task.add_done_callback(_background.discard)
 
 
-async def _take(client: discord.Client, key: str) -> Outcome | None:
-    """The claim's outcome; None when there is nothing to share it with or the database is unreachable."""
+async def _take(client: discord.Client, key: str, *, hold: float = 0.0) -> Outcome | None:
+    """The claim's outcome; None when there is nothing to share it with or the database is unreachable.
+
+    While the database is unreachable the claim is tried again once it answers, for up to `hold` seconds:
+    the event then goes to one process, as always, instead of to every process at once."""
     services = getattr(client, "services", None)
     if services is None:  # a client without our services (never the product bot)
         return None
-    for attempt in range(POOL_WAITS):
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + hold
+    pool_waits = 0
+    kind = key.split(":")[0]
+    while True:
         try:
             outcome: Outcome = await services.claims.take(key)
             return outcome
         except PoolTimeout:  # reachable but busy (a burst): handling it blindly would only add to the load
-            log.warning("claim of %s waited for a database connection (%d)", key.split(":")[0], attempt + 1)
+            pool_waits += 1
+            log.warning("claim of %s waited for a database connection (%d)", kind, pool_waits)
+            if pool_waits >= POOL_WAITS:
+                return None
         except (SQLAlchemyError, DatabaseUnavailable, OSError) as exc:
-            log.warning("could not claim %s (%s); handling it here", key.split(":")[0], type(exc).__name__)
-            return None
-    return None
+            if not is_unavailable(exc):
+                log.warning("could not claim %s (%s); handling it here", kind, type(exc).__name__)
+                return None
+            outage = services.db.outage
+            outage.failed("claiming an event", exc)
+            left = deadline - loop.time()
+            if left <= 0 or not await outage.wait(left):
+                log.info("the database did not answer in time to claim %s; handling it here", kind)
+                return None
 
 
 async def _claim_event(
@@ -71,7 +95,7 @@ async def _claim_event(
 ) -> bool:
     """True: handle the event now (marked done when the calling handler's task ends). False: drop it, and
     if another process holds it, call `retry` once its lease has run out, in case that process died."""
-    outcome = await _take(client, key)
+    outcome = await _take(client, key, hold=HOLD_SECONDS)
     if outcome is None:
         return True
     claims = client.services.claims  # type: ignore[attr-defined]

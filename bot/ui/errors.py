@@ -8,10 +8,14 @@ from discord import app_commands
 
 from bot.core.devices import InvalidDeviceId
 from bot.core.errors import UserFacingError
+from bot.core.outage import describe, is_unavailable
 from bot.core.text.wording import plural
 
 log = logging.getLogger(__name__)
 
+DATABASE_AWAY = (
+    "Sorry, I can't reach our records just now, so that didn't go through. Please try again in a minute or two."
+)
 GENERIC = "Sorry, something went wrong on our side. Nothing you sent was lost; please try again in a moment."
 
 
@@ -26,5 +30,8 @@ def user_message(error: BaseException) -> str:
         return f"Please wait {plural(max(1, round(error.retry_after)), 'second')} before trying again."
     if isinstance(error, app_commands.CheckFailure):
         return "You can't use this command here."
+    if is_unavailable(original):  # a restart of the database: not a bug, and it says so once (bot/core/outage.py)
+        log.warning("a command failed: the database is unreachable (%s)", describe(original))
+        return DATABASE_AWAY
     log.error("command failed", exc_info=original)
     return GENERIC

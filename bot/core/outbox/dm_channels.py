@@ -7,6 +7,7 @@ import logging
 
 from bot.core.db import Database
 from bot.core.models import DmChannel, utcnow
+from bot.core.outage import is_unavailable
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +54,10 @@ class DmChannels:
                         stmt = self.db.insert(DmChannel).values(rows[i : i + 500])
                         await conn.execute(stmt.on_conflict_do_nothing(index_elements=["customer_id"]))
             except Exception as exc:  # only an optimisation: the channel is opened again next time
-                log.warning("could not remember %d DM channels (%s)", len(batch), type(exc).__name__)
+                if is_unavailable(exc):
+                    self.db.outage.failed("remembering DM channels", exc)
+                else:
+                    log.warning("could not remember %d DM channels (%s)", len(batch), type(exc).__name__)
 
     async def flush(self) -> None:
         while self._writer is not None and not self._writer.done():

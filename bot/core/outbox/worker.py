@@ -18,6 +18,7 @@ from sqlmodel import col
 
 from bot.core.db import Database
 from bot.core.models import Outbox, utcnow
+from bot.core.outage import is_unavailable
 from bot.core.outbox.delivery import (
     DeliveryFailed,
     DeliveryHook,
@@ -38,6 +39,8 @@ log = logging.getLogger(__name__)
 LEASE = timedelta(seconds=15)
 MAX_ATTEMPTS = 8
 IDLE_SECONDS = 30.0
+ERROR_PAUSE_SECONDS = 5.0  # after an unexpected failure of a round, before the next one
+UNAVAILABLE_PAUSE_SECONDS = 0.2
 _ROUNDS: tuple[tuple[Route, ...], ...] = (("post", "edit"), ("dm",))
 
 
@@ -81,14 +84,22 @@ class OutboxWorker:
     async def _run(self) -> None:
         while not self._stopping:
             try:
-                sent = await self.deliver_due()
-            except Exception:
+                if await self.deliver_due():
+                    continue
+                self.wakeup.clear()
+                idle = await self._idle_seconds()
+            except Exception as exc:
+                if is_unavailable(exc):
+                    # the database is away (a restart): rows stay pending with their leases and nonces, and
+                    # delivery resumes once it answers; nothing here to log but the outage itself
+                    self.db.outage.failed("delivering the outbox", exc)
+                    await self.db.outage.wait(IDLE_SECONDS)
+                    await asyncio.sleep(UNAVAILABLE_PAUSE_SECONDS)  # never a busy loop, whatever the probe says
+                    continue
                 log.exception("outbox delivery round failed")
-                sent = 0
-            if sent:
-                continue
-            self.wakeup.clear()
-            await self.wakeup.wait(await self._idle_seconds())
+                self.wakeup.clear()
+                idle = ERROR_PAUSE_SECONDS
+            await self.wakeup.wait(idle)
 
     async def _idle_seconds(self) -> float:
         async with self.db.sessions() as session:
@@ -182,7 +193,10 @@ class OutboxWorker:
                         .values(next_attempt_at=utcnow() + self.lease)
                     )
             except Exception as exc:  # the delivery goes on; at worst another process sends it too (same nonce)
-                log.warning("could not renew the lease of outbox row %d (%s)", row_id, type(exc).__name__)
+                if is_unavailable(exc):
+                    self.db.outage.failed("renewing an outbox lease", exc)
+                else:
+                    log.warning("could not renew the lease of outbox row %d (%s)", row_id, type(exc).__name__)
 
     async def _deliver(self, item: OutboxItem) -> None:
         try:

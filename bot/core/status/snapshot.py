@@ -16,6 +16,7 @@ from bot.core.compose import StatusFacts, progress_from
 from bot.core.db import Database
 from bot.core.kv import Kv
 from bot.core.models import StatusUpdate, utcnow
+from bot.core.outage import is_unavailable
 from bot.core.outbox.notices import StatusView
 from bot.core.status.labels import RESOLVED, STALE_IN_ANSWER, describe, format_time
 
@@ -79,7 +80,15 @@ class StatusSnapshots:
             cached = self._cached
             if cached is not None and self.clock() - cached[0] < SNAPSHOT_TTL:
                 return cached[1]
-            value = await self._read()
+            try:
+                value = await self._read()
+            except Exception as exc:
+                if cached is None or not is_unavailable(exc):
+                    raise
+                # the database is away (a restart): answers go on quoting the status last read, which is
+                # what the feed said then; it is read again once the database answers
+                self.db.outage.failed("reading the status", exc)
+                value = cached[1]
             self._cached = (self.clock(), value)
             return value
 

@@ -118,6 +118,7 @@ class ConversationStore:
                 "question": question,
                 "answer": answer.text,
                 "source": answer.source,
+                "intent": answer.intent[:16] or None,
                 "answered": answer.answered,
                 "escalated": answer.escalate is not None,
                 "faq_keys": ",".join(answer.faq_keys),

@@ -22,6 +22,7 @@ from sqlmodel import col
 from bot.core.db import Database
 from bot.core.models import AnswerRecord, Outbox, Ticket, utcnow
 
+UNRECORDED = "unrecorded"  # the intent label of answers without one (rate-limited, or recorded before 0010)
 LLM_BUCKETS = (0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 15.0, 30.0, 60.0)
 
 
@@ -29,7 +30,7 @@ LLM_BUCKETS = (0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 15.0, 30.0, 60.0)
 class Shared:
     """Figures from the database, the same whichever instance is asked."""
 
-    answers: dict[str, int] = field(default_factory=dict)  # by source
+    answers: dict[tuple[str, str], int] = field(default_factory=dict)  # by source, intent
     handovers: dict[tuple[str, str], int] = field(default_factory=dict)  # by reason, status
     outbox: dict[tuple[str, str], int] = field(default_factory=dict)  # by route, status
     feed_configured: bool = False
@@ -52,8 +53,12 @@ class Local:
 async def read_shared(db: Database) -> Shared:
     out = Shared()
     async with db.sessions() as s:
-        rows = await s.execute(select(col(AnswerRecord.source), func.count()).group_by(col(AnswerRecord.source)))
-        out.answers = {str(source): int(n) for source, n in rows}
+        rows = await s.execute(
+            select(col(AnswerRecord.source), col(AnswerRecord.intent), func.count()).group_by(
+                col(AnswerRecord.source), col(AnswerRecord.intent)
+            )
+        )
+        out.answers = {(str(source), str(intent or UNRECORDED)): int(n) for source, intent, n in rows}
         tickets = await s.execute(
             select(col(Ticket.reason), col(Ticket.status), func.count()).group_by(
                 col(Ticket.reason), col(Ticket.status)
@@ -111,9 +116,20 @@ class _Snapshot(Collector):
             yield from self._shared(sh)
 
     def _shared(self, sh: Shared) -> Iterable[Metric]:
-        answers = GaugeMetricFamily("supportbot_answers_stored", "Answers on record, by source", labels=["source"])
-        for source, n in sorted(sh.answers.items()):
-            answers.add_metric([source], n)
+        questions = GaugeMetricFamily(
+            "supportbot_questions_stored", "Questions on record, by the intent the router found", labels=["intent"]
+        )
+        by_intent: dict[str, int] = {}
+        for (_, intent), n in sh.answers.items():
+            by_intent[intent] = by_intent.get(intent, 0) + n
+        for intent, n in sorted(by_intent.items()):
+            questions.add_metric([intent], n)
+        yield questions
+        answers = GaugeMetricFamily(
+            "supportbot_answers_stored", "Answers on record, by source and intent", labels=["source", "intent"]
+        )
+        for (source, intent), n in sorted(sh.answers.items()):
+            answers.add_metric([source, intent], n)
         yield answers
         handovers = GaugeMetricFamily(
             "supportbot_handovers", "Hand-overs to staff on record, by reason and status", labels=["reason", "status"]

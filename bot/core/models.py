@@ -100,6 +100,7 @@ class AnswerRecord(SQLModel, table=True):
     question: str = Field(sa_type=Text)
     answer: str = Field(sa_type=Text)
     source: str = Field(max_length=10)  # llm / offline / cache / refusal / limit
+    intent: str | None = Field(default=None, max_length=16)  # bot.core.router.Intent; None: not routed, or older
     answered: bool = True  # False: the bot did not know
     escalated: bool = False
     faq_keys: str = ""

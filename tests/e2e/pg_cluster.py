@@ -66,7 +66,7 @@ class PgCluster:
             cmd = ["runuser", "-u", "postgres", "--", *cmd]
         result = subprocess.run(cmd, capture_output=True, text=True, timeout=60, cwd=self.root)
         if check and result.returncode != 0:
-            output = f"{result.stdout}\n{result.stderr}\n{self.server_log()}"
+            output = f"{result.stdout}\n{result.stderr}\n{self.server_log()[-3000:]}"
             raise RuntimeError(f"{tool} failed ({result.returncode}):\n{output}")
         return result
 
@@ -87,7 +87,7 @@ class PgCluster:
 
     def server_log(self) -> str:
         try:
-            return self.log.read_text(encoding="utf-8", errors="replace")[-3000:]
+            return self.log.read_text(encoding="utf-8", errors="replace")
         except OSError:
             return ""
 

@@ -22,17 +22,28 @@ async def test_ready_and_metrics(world: World, start_bot: StartBot) -> None:
     assert '"gateway": "ok"' in body and '"database": "ok"' in body
 
     d = world.driver
-    asked = await d.user_says(world.alice, "dm", "is my data lost?")
-    await runner.wait(d.wait_for_message(after=asked, channel=d.dm_channel(world.alice)))
+    # three customers, three intents: what the router decided is counted with how each was answered
+    asks = ((world.alice, "is my data lost?"), (world.bob, "hello!"), (world.jordan, "what's the weather in Paris?"))
+    for user, question in asks:
+        asked = await d.user_says(user, "dm", question)
+        await runner.wait(d.wait_for_message(after=asked, channel=d.dm_channel(user)))
+    expected = {
+        'supportbot_answers_stored{intent="faq",source="offline"} 1.0',
+        'supportbot_answers_stored{intent="smalltalk",source="offline"} 1.0',
+        'supportbot_answers_stored{intent="offtopic",source="offline"} 1.0',
+        'supportbot_questions_stored{intent="faq"} 1.0',
+        'supportbot_questions_stored{intent="smalltalk"} 1.0',
+        'supportbot_questions_stored{intent="offtopic"} 1.0',
+    }
     scraped: list[str] = []
 
-    async def answer_counted() -> bool:  # answers are written behind, a moment after they are sent
+    async def answers_counted() -> bool:  # answers are written behind, a moment after they are sent
         status, text = await _get(health.port, "/metrics")
         assert status == 200
         scraped.append(text)
-        return 'supportbot_answers_stored{source="offline"} 1.0' in text
+        return expected <= set(text.splitlines())
 
-    await eventually(answer_counted, timeout=10)
+    await eventually(answers_counted, timeout=10)
     text = scraped[-1]
     assert 'supportbot_events_total{claim="won"}' in text
     assert "supportbot_outbox_delivered_total" in text

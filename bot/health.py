@@ -1,7 +1,8 @@
 """`/healthz` and Prometheus `/metrics` on HEALTH_PORT (off unless set; keep it private, see docs/deploy.md).
 
 `/healthz` is 200 when this process is ready (gateway connected, database reachable, status feed fresh or
-paused or not configured) and 503 otherwise, with each check in the JSON body. `/metrics` is the text format
+paused or not configured; fresh: fetched within three poll intervals, and not failing as many polls in a row
+as alert staff) and 503 otherwise, with each check in the JSON body. `/metrics` is the text format
 Prometheus scrapes (bot/core/metrics.py says what is in it).
 """
 
@@ -91,11 +92,16 @@ class HealthServer:
             out["feed"] = "ok (not configured)"
             return out
         feed = await services.status.health()
-        limit = max(FEED_STALE_AFTER_POLLS * self.bot.settings.status_poll_seconds, 120.0)
+        settings = self.bot.settings
+        limit = max(FEED_STALE_AFTER_POLLS * settings.status_poll_seconds, 120.0)
         if feed.paused:
             out["feed"] = "ok (paused by staff)"
         elif feed.last_good_at is None:
             out["feed"] = "stale (never fetched)"
+        elif feed.failures >= settings.feed_alert_after_failures:
+            # as many failed polls in a row as alert staff: what customers read may be out of date already
+            # (the error itself is in the log, not here: the feed's URL may hold a token)
+            out["feed"] = f"failing ({feed.failures} polls in a row)"
         else:
             age = (utcnow() - feed.last_good_at).total_seconds()
             out["feed"] = "ok" if age <= limit else f"stale ({age:.0f} s since the last good fetch)"

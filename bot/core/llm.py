@@ -65,6 +65,7 @@ class LLMClient:
         # The client's own per-attempt timeout is set just past it, so the budget is what ends a slow attempt:
         # retries are then only for quick failures (a 5xx, a refused connection), while time remains.
         self.budget = timeout
+        self.failing = 0  # failed calls in a row
         self._client = openai.AsyncOpenAI(
             api_key=api_key, base_url=base_url, timeout=timeout + 1.0, max_retries=max_retries
         )
@@ -94,22 +95,34 @@ class LLMClient:
                     max_tokens=self.max_tokens,
                 )
         except TimeoutError as exc:
-            log.warning("LLM gave no answer within %.1f s (retries included)", self.budget)
+            self._failed(f"LLM gave no answer within {self.budget:.1f} s (retries included)")
             raise LLMError("timeout") from exc
         except openai.APIError as exc:  # timeouts, connection errors and HTTP errors all derive from it
-            log.warning("LLM call failed: %s", type(exc).__name__)
+            self._failed(f"LLM call failed: {type(exc).__name__}")
             raise LLMError(type(exc).__name__) from exc
         except (ValueError, TypeError) as exc:  # a malformed response body
-            log.warning("LLM response could not be read: %s", type(exc).__name__)
+            self._failed(f"LLM response could not be read: {type(exc).__name__}")
             raise LLMError("malformed response") from exc
         try:
             reply = _read_reply(resp)
         except (AttributeError, IndexError, KeyError, TypeError) as exc:  # a body of the wrong shape
-            log.warning("LLM response has an unexpected shape: %s", type(exc).__name__)
+            self._failed(f"LLM response has an unexpected shape: {type(exc).__name__}")
             raise LLMError("malformed response") from exc
         if reply.handover_reason is not None:
             reply = LLMReply(reply.text, self.scanner.redact(reply.handover_reason), reply.tokens)
+        if self.failing:
+            log.info("the LLM answers again, after %d failed calls", self.failing)
+            self.failing = 0
         return reply
+
+    def _failed(self, why: str) -> None:
+        """Log a failed call: a WARNING for the first of a run (an outage of the provider), INFO for the rest,
+        which are counted in /metrics anyway (supportbot_llm_errors_total)."""
+        self.failing += 1
+        if self.failing == 1:
+            log.warning("%s; answering offline until it answers again", why)
+        else:
+            log.info("%s (%d in a row)", why, self.failing)
 
     async def close(self) -> None:
         await self._client.close()

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import inspect
 import os
 import signal
 import subprocess
 import sys
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 
 from bot.config import Settings
@@ -115,6 +116,19 @@ class BotProcess:
             with contextlib.suppress(subprocess.TimeoutExpired):
                 self.proc.wait(timeout=10)
         self.kill()
+
+
+async def until(check: Callable[[], bool | Awaitable[bool]], timeout: float = 30.0, every: float = 0.1) -> None:
+    """Poll a condition (plain or async) until it holds: for what the sandbox does not see, e.g. a log."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while True:
+        result = check()
+        if await result if inspect.isawaitable(result) else result:
+            return
+        if loop.time() > deadline:
+            raise TimeoutError(f"condition not met within {timeout}s")
+        await asyncio.sleep(every)
 
 
 async def quiet(driver: Driver, seconds: float = 2.0, timeout: float = 60.0) -> None:

@@ -15,7 +15,7 @@ import asyncpg
 from bot.sandbox import Message, SandboxServer, User
 from tests.e2e.conftest import World
 from tests.e2e.pg_cluster import PgCluster, pg_cluster  # noqa: F401  (the fixture)
-from tests.e2e.processes import BotProcess, bot_env, quiet
+from tests.e2e.processes import BotProcess, bot_env, quiet, until
 
 IMEI = "490154203237518"
 DOWNTIME = 3.0
@@ -82,7 +82,7 @@ async def test_postgres_crash_and_restart_during_traffic(
         dms += [(u, await d.user_says(u, "dm", "is my data lost?")) for u in crash[:2]]
         pg_cluster.stop("immediate")
         held_dms = [(u, await d.user_says(u, "dm", f"when will my photos be back? ({u.username})")) for u in crash[2:4]]
-        await d.sleep_until(lambda: all(HOLDING in p.output() for p in procs), timeout=30)  # both met the outage
+        await until(lambda: all(HOLDING in p.output() for p in procs))  # both met the outage
         held_questions = [await d.user_says(crash[4], world.support, "Is my data lost for good?")]
         refused = await d.run_slash(crash[5], "subscribe", channel=world.general)
         refused_text = (await refused.wait_message(timeout=30)).content

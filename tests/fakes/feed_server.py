@@ -29,25 +29,29 @@ class FeedServer:
     requests: list[dict[str, str]] = field(default_factory=list)
     headers: list[dict[str, str]] = field(default_factory=list)  # every request's headers, in order
     url: str = ""
+    port: int = 0
     _runner: web.AppRunner | None = None
 
     def serve(self, body: bytes, content_type: str = "application/json") -> None:
         self.current = FeedResponse(body=body, content_type=content_type)
 
-    async def start(self) -> None:
+    async def start(self, port: int = 0) -> None:
+        """Listen on `port` (any free one by default); after `stop`, start(port=server.port) comes back there."""
         app = web.Application()
         app.router.add_get("/feed", self._feed)
         app.router.add_get("/moved", self._moved)
         self._runner = web.AppRunner(app)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        site = web.TCPSite(self._runner, "127.0.0.1", port)
         await site.start()
-        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-        self.url = f"http://127.0.0.1:{port}/feed"
+        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self.url = f"http://127.0.0.1:{self.port}/feed"
 
     async def stop(self) -> None:
+        """Close the port: connections are refused until `start` again."""
         if self._runner:
             await self._runner.cleanup()
+            self._runner = None
 
     async def _moved(self, request: web.Request) -> web.StreamResponse:
         self.headers.append(dict(request.headers))

@@ -6,6 +6,7 @@ The real `openai` client talks to it over 127.0.0.1; every request body is recor
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import time
 from collections import deque
@@ -31,6 +32,8 @@ class FakeOpenAI:
     script: deque[Scripted] = field(default_factory=deque)
     requests: list[dict[str, Any]] = field(default_factory=list)
     base_url: str = ""
+    port: int = 0
+    _released: asyncio.Event = field(default_factory=asyncio.Event)
     _runner: web.AppRunner | None = None
 
     def queue(self, *items: Scripted) -> None:
@@ -39,20 +42,29 @@ class FakeOpenAI:
     def all_sent_text(self) -> str:
         return json.dumps(self.requests)
 
-    async def start(self) -> None:
+    async def start(self, port: int = 0) -> None:
+        """Listen on `port` (any free one by default); after `stop`, start(port=server.port) comes back there."""
         app = web.Application()
         app.router.add_post("/v1/chat/completions", self._chat)
         app.router.add_get("/v1/models", self._models)
         self._runner = web.AppRunner(app)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        site = web.TCPSite(self._runner, "127.0.0.1", port)
         await site.start()
-        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-        self.base_url = f"http://127.0.0.1:{port}/v1"
+        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self.base_url = f"http://127.0.0.1:{self.port}/v1"
 
     async def stop(self) -> None:
+        """Close the port: connections are refused until `start` again. Requests still held are let go."""
+        self.release()
         if self._runner:
             await self._runner.cleanup()
+            self._runner = None
+
+    def release(self) -> None:
+        """End every scripted delay still running now (a server that hung answers at last)."""
+        self._released.set()
+        self._released.clear()
 
     async def _models(self, request: web.Request) -> web.Response:
         return web.json_response({"object": "list", "data": [{"id": "fake-model", "object": "model"}]})
@@ -62,7 +74,8 @@ class FakeOpenAI:
         self.requests.append(body)
         item = self.script.popleft() if self.script else self.default
         if item.delay:
-            await asyncio.sleep(item.delay)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._released.wait(), item.delay)
         if item.status != 200:
             return web.json_response(
                 {"error": {"message": "scripted failure", "type": "server_error", "code": None}},

@@ -5,6 +5,7 @@ and once when it works again.
 from __future__ import annotations
 
 import hashlib
+import logging
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -22,6 +23,8 @@ from bot.core.outbox.rows import enqueue, text_post
 from bot.core.outbox.wakeup import Wakeup
 from bot.core.status.ingest import PAUSED_KEY
 from bot.core.status.snapshot import LAST_GOOD_KEY
+
+log = logging.getLogger(__name__)
 
 CURSOR_KEY = "feed.cursor"
 SKIPPED_KEY = "feed.skipped"
@@ -73,6 +76,9 @@ class FeedHealthLog:
                 continue  # a null cursor means "keep the one you have"
             await Kv.put(session, k, v)
         await Kv.put(session, LAST_GOOD_KEY, self.clock().isoformat())
+        failed = int(await Kv.get(session, "feed.failures") or 0)
+        if failed:
+            log.info("status feed works again after %d failed polls", failed)
         since = await Kv.get(session, "feed.alert")
         queued = 0
         if since is not None and self.staff_channel_id:
@@ -118,7 +124,8 @@ class FeedHealthLog:
         if queued:
             self.wakeup.notify()
 
-    async def record_failure(self, error: str) -> None:
+    async def record_failure(self, error: str) -> int:
+        """Count a failed poll; returns the failures in a row, this one included."""
         now = self.clock()
         queued = 0
         async with self.db.transaction() as session:
@@ -140,6 +147,7 @@ class FeedHealthLog:
                     queued = await enqueue(session, [text_post(self.staff_channel_id, f"feed-down:{since}", alert)])
         if queued:
             self.wakeup.notify()
+        return failures
 
     async def read(self) -> FeedHealth:
         async with self.db.sessions() as session:

@@ -94,8 +94,10 @@ class Poller:
                     parse_feed, fetched.body, self.feed_format, fetched.content_type, self.clock()
                 )
             except FeedError as exc:
-                log.warning("status feed poll failed (%s): %s", exc.reason, exc)
-                await self.health.record_failure(str(exc))
+                failures = await self.health.record_failure(str(exc))
+                # a WARNING when it starts failing and when staff are alerted; each poll in between at INFO
+                level = logging.WARNING if failures in (1, self.health.alert_after) else logging.INFO
+                log.log(level, "status feed poll failed (%s; %d in a row): %s", exc.reason, failures, exc)
                 return PollResult(ok=False, error=str(exc))
             extra = {
                 "feed.etag": fetched.etag,

@@ -48,6 +48,14 @@ async def _subscribers(cluster: PgCluster) -> set[int]:
         await conn.close()
 
 
+async def _count(cluster: PgCluster, table: str) -> int:
+    conn = await asyncpg.connect(host="127.0.0.1", port=cluster.port, user="postgres", database="postgres")
+    try:
+        return int(await conn.fetchval(f"SELECT count(*) FROM {table}"))
+    finally:
+        await conn.close()
+
+
 async def _device_owners(cluster: PgCluster) -> set[int]:
     conn = await asyncpg.connect(host="127.0.0.1", port=cluster.port, user="postgres", database="postgres")
     try:
@@ -86,6 +94,7 @@ async def test_postgres_crash_and_restart_during_traffic(
         held_questions = [await d.user_says(crash[4], world.support, "Is my data lost for good?")]
         refused = await d.run_slash(crash[5], "subscribe", channel=world.general)
         refused_text = (await refused.wait_message(timeout=30)).content
+        not_registered = await _register(world, crash[5], IMEI)
         await asyncio.sleep(DOWNTIME)  # how long the restart takes: the scenario, not a wait for something
         held_channels = {d.dm_channel(u).id for u, _ in held_dms} | {m.id for m in held_questions}
         assert [m for m in d.bot_messages() if m.channel_id in held_channels] == []  # held, not answered blind
@@ -99,12 +108,15 @@ async def test_postgres_crash_and_restart_during_traffic(
             await d.wait_for_message(after=m, channel=d.dm_channel(u), timeout=60)
         for q in questions:
             await d.wait_for_message(lambda r, q=q: r.channel_id == q.id, timeout=60)
-        for u in late:
+        for u in late[:2]:
             m = await d.user_says(u, "dm", "is my data lost?")
             dms.append((u, m))
             await d.wait_for_message(after=m, channel=d.dm_channel(u), timeout=30)
         again = await d.run_slash(late[0], "subscribe", channel=world.general)
         assert (await again.wait_message(timeout=30)).content.startswith("You'll get every status update")
+        # the delivery worker lived through it: a hand-over's notice to staff goes through the outbox
+        await d.user_says(late[2], "dm", "I want to talk to a person")
+        await d.wait_for_message(lambda m: "New ticket #1" in m.content, channel=world.staff, timeout=30)
         await quiet(d, seconds=2.0)
         assert all(p.proc.poll() is None for p in procs), "a bot process exited"
     finally:
@@ -125,9 +137,12 @@ async def test_postgres_crash_and_restart_during_traffic(
     # the command that came while the database was away got a friendly "try again", once
     assert refused_text.startswith("Sorry, I can't reach our records just now") and "try again" in refused_text
     assert refused.responded
+    assert "could not be saved just now" in not_registered and "try again" in not_registered
     # what was acknowledged before the crash survived it; what was refused was not half-done
     assert await _subscribers(pg_cluster) == {early[0].id, early[1].id, late[0].id}
     assert await _device_owners(pg_cluster) == {early[2].id}
+    # and every answer is on record, those given while the database was away included
+    assert await _count(pg_cluster, "answers") == len(dms) + len(questions) + 1  # + the hand-over
     assert "automatic recovery in progress" in pg_cluster.server_log()  # it was a crash, and the WAL replayed
     # each process said so once, and recovered: no tracebacks, no errors
     for text in logs:

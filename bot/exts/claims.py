@@ -18,7 +18,6 @@ which beats hearing nothing.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import functools
 import logging
 from collections.abc import Awaitable, Callable, Coroutine
@@ -33,8 +32,7 @@ from bot.core.claims import Outcome, edit_key, interaction_key, message_key
 from bot.core.errors import DatabaseUnavailable
 from bot.core.models import utcnow
 from bot.core.outage import is_unavailable
-from bot.ui.errors import user_message
-from bot.ui.replies import reply_interaction
+from bot.ui.errors import tell_user
 
 if TYPE_CHECKING:
     from bot.bot import SupportBot
@@ -164,8 +162,7 @@ def _answering(callback: Callback) -> Callback:
     async def answered(self: Any, interaction: discord.Interaction) -> None:
         try:
             await callback(self, interaction)
-        except Exception as exc:  # user_message logs what is not the user's doing
-            with contextlib.suppress(discord.HTTPException):
-                await reply_interaction(interaction, user_message(exc))
+        except Exception as exc:  # tell_user logs what is not the user's doing
+            await tell_user(interaction, exc)
 
     return answered

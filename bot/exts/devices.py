@@ -10,7 +10,7 @@ from discord.ext import commands
 
 from bot.exts.checks import bot_of
 from bot.ui.embeds import device_status_text
-from bot.ui.errors import user_message
+from bot.ui.errors import tell_user
 from bot.ui.forms import Form, open_form
 from bot.ui.replies import reply_interaction
 
@@ -46,7 +46,7 @@ class RegisterDeviceModal(Form, title="Register your phone"):
         await reply_interaction(interaction, text)
 
     async def on_error(self, interaction: discord.Interaction, error: Exception, /) -> None:  # type: ignore[override]
-        await reply_interaction(interaction, user_message(error))
+        await tell_user(interaction, error)
 
 
 class Devices(commands.GroupCog, group_name="device"):

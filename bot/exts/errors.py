@@ -9,8 +9,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.ui.errors import user_message
-from bot.ui.replies import reply_interaction
+from bot.ui.errors import tell_user
 
 if TYPE_CHECKING:
     from bot.bot import SupportBot
@@ -32,10 +31,7 @@ class ErrorHandler(commands.Cog):
     ) -> None:
         if isinstance(error, app_commands.CheckFailure) and interaction.response.is_done():
             return  # the check already told the user why (see bot/exts/checks.require_staff)
-        try:
-            await reply_interaction(interaction, user_message(error))
-        except discord.HTTPException:
-            log.warning("could not tell the user about an error (interaction expired?)")
+        await tell_user(interaction, error)
 
 
 async def setup(bot: SupportBot) -> None:

@@ -4,18 +4,21 @@ from __future__ import annotations
 
 import logging
 
+import discord
 from discord import app_commands
 
 from bot.core.devices import InvalidDeviceId
 from bot.core.errors import UserFacingError
 from bot.core.outage import describe, is_unavailable
 from bot.core.text.wording import plural
+from bot.ui.replies import reply_interaction
 
 log = logging.getLogger(__name__)
 
 DATABASE_AWAY = (
     "Sorry, I can't reach our records just now, so that didn't go through. Please try again in a minute or two."
 )
+ALREADY_ACKNOWLEDGED = 40060  # Discord: "Interaction has already been acknowledged"
 GENERIC = "Sorry, something went wrong on our side. Nothing you sent was lost; please try again in a moment."
 
 
@@ -35,3 +38,21 @@ def user_message(error: BaseException) -> str:
         return DATABASE_AWAY
     log.error("command failed", exc_info=original)
     return GENERIC
+
+
+def answered_elsewhere(error: BaseException) -> bool:
+    """Whether `error` is Discord refusing a second answer to an interaction: another process of this bot
+    answered it (they could not claim it, the database being away), so there is nothing to tell anyone."""
+    original = getattr(error, "original", None) or getattr(error, "__cause__", None) or error
+    return isinstance(original, discord.HTTPException) and original.code == ALREADY_ACKNOWLEDGED
+
+
+async def tell_user(interaction: discord.Interaction, error: BaseException) -> None:
+    """Answer the person whose command, form or button failed, once; never raises."""
+    if answered_elsewhere(error):
+        log.info("an interaction was answered by another process")
+        return
+    try:
+        await reply_interaction(interaction, user_message(error))
+    except discord.HTTPException:
+        log.warning("could not tell the user about an error (interaction expired?)")

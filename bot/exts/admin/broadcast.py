@@ -12,7 +12,7 @@ from bot.core.text.wording import plural
 from bot.exts.admin.base import NOT_AUDITED, AdminCog
 from bot.exts.checks import bot_of, require_staff
 from bot.exts.claims import Claimed
-from bot.ui.errors import user_message
+from bot.ui.errors import tell_user
 from bot.ui.forms import Form, open_form
 from bot.ui.ids import parse_id
 from bot.ui.replies import reply_interaction
@@ -50,7 +50,7 @@ class BroadcastModal(Form, title="Broadcast a message"):
         )
 
     async def on_error(self, interaction: discord.Interaction, error: Exception, /) -> None:  # type: ignore[override]
-        await reply_interaction(interaction, user_message(error))
+        await tell_user(interaction, error)
 
 
 class BroadcastButton(

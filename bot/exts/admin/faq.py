@@ -11,7 +11,7 @@ from bot.core.text.wording import plural
 from bot.exts.admin.base import NOT_AUDITED, AdminGroupCog
 from bot.exts.checks import bot_of, require_staff
 from bot.ui.admin import faq_lines
-from bot.ui.errors import user_message
+from bot.ui.errors import tell_user
 from bot.ui.forms import Form, open_form
 from bot.ui.replies import reply_interaction
 
@@ -112,4 +112,4 @@ class FaqModal(Form):
             )
 
     async def on_error(self, interaction: discord.Interaction, error: Exception, /) -> None:  # type: ignore[override]
-        await reply_interaction(interaction, user_message(error))
+        await tell_user(interaction, error)

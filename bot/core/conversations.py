@@ -52,6 +52,7 @@ class ConversationStore:
         self._turns: list[dict[str, object]] = []
         self._writer: asyncio.Task[None] | None = None
         self._holding = False  # the writer is waiting out a database outage
+        self._unspent = 0  # LLM tokens not yet counted (the database was away)
         self._unwritten = 0
 
     def forget(self, customer_id: int) -> None:
@@ -290,6 +291,11 @@ class ConversationStore:
                     )
             except IntegrityError:
                 pass  # another answer for the same key won the race: either is fine
+            except Exception as exc:
+                if not is_unavailable(exc):
+                    raise
+                self.db.outage.failed("caching an answer", exc)  # only an optimisation: the answer still goes
+                return
 
     async def invalidate_cache(self, faq_keys: set[str] | None = None) -> int:
         """Forget cached answers (all, or those built on any of these FAQ entries)."""
@@ -318,6 +324,18 @@ class ConversationStore:
         return (used or 0) < budget
 
     async def spend(self, tokens: int) -> None:
+        """Count tokens against today's budget. While the database is away they are kept, and counted with the
+        next call that reaches it: the answer they paid for is not thrown away for the sake of the count."""
+        tokens, self._unspent = tokens + self._unspent, 0
+        try:
+            await self._spend(tokens)
+        except Exception as exc:
+            if not is_unavailable(exc):
+                raise
+            self._unspent += tokens
+            self.db.outage.failed("counting LLM tokens", exc)
+
+    async def _spend(self, tokens: int) -> None:
         day = self._today()
         for _ in range(2):
             try:

@@ -16,10 +16,13 @@ from bot.sandbox import Message, SandboxServer, User
 from tests.e2e.conftest import World
 from tests.e2e.pg_cluster import PgCluster, pg_cluster  # noqa: F401  (the fixture)
 from tests.e2e.processes import BotProcess, bot_env, quiet, until
+from tests.fakes.openai_server import FakeOpenAI, Scripted
 
 IMEI = "490154203237518"
 DOWNTIME = 3.0
 HOLDING = "holding work until it answers again"
+SCRIPTED = "Here is what the assistant says about it."
+IN_FLIGHT = "An answer that took the LLM a while."
 
 
 async def _members(world: World, prefix: str, n: int) -> list[User]:
@@ -48,12 +51,13 @@ async def _subscribers(cluster: PgCluster) -> set[int]:
         await conn.close()
 
 
-async def _count(cluster: PgCluster, table: str) -> int:
+async def _count(cluster: PgCluster, table: str, expect: int | None = None) -> int | bool:
     conn = await asyncpg.connect(host="127.0.0.1", port=cluster.port, user="postgres", database="postgres")
     try:
-        return int(await conn.fetchval(f"SELECT count(*) FROM {table}"))
+        n = int(await conn.fetchval(f"SELECT count(*) FROM {table}"))
     finally:
         await conn.close()
+    return n if expect is None else n == expect
 
 
 async def _device_owners(cluster: PgCluster) -> set[int]:
@@ -65,11 +69,15 @@ async def _device_owners(cluster: PgCluster) -> set[int]:
 
 
 async def test_postgres_crash_and_restart_during_traffic(
-    server: SandboxServer, world: World, tmp_path: Path, pg_cluster: PgCluster  # noqa: F811
+    server: SandboxServer, world: World, tmp_path: Path, pg_cluster: PgCluster, fake_llm: FakeOpenAI  # noqa: F811
 ) -> None:
     d = world.driver
-    early, crash, late = [await _members(world, p, n) for p, n in (("early", 4), ("crash", 6), ("late", 3))]
-    env = bot_env(server, world, pg_cluster.url)
+    early, crash, late = [await _members(world, p, n) for p, n in (("early", 4), ("crash", 7), ("late", 3))]
+    fake_llm.default = Scripted(text=SCRIPTED)
+    env = bot_env(
+        server, world, pg_cluster.url,
+        OPENAI_API_KEY="test-key", OPENAI_BASE_URL=fake_llm.base_url, OPENAI_MODEL="fake-model",
+    )
     procs = [BotProcess(env, tmp_path, f"bot-{i}") for i in (1, 2)]
     try:
         await asyncio.gather(*(p.wait_ready() for p in procs))
@@ -86,9 +94,19 @@ async def test_postgres_crash_and_restart_during_traffic(
             await d.wait_for_message(after=m, channel=d.dm_channel(u), timeout=30)
         await d.wait_for_message(lambda r: r.channel_id == questions[0].id, timeout=30)
 
-        # the crash, with customers writing: two questions in flight as it happens, more while it is down
+        # the crash, with customers writing: one question waiting for the LLM as it happens (its answer is sent,
+        # and recorded, while the database is away), two more just sent, more while it is down
+        fake_llm.default = Scripted(text=IN_FLIGHT, delay=60)
+        asked_llm = len(fake_llm.requests)
+        slow = await d.user_says(crash[6], "dm", "Will I lose my text messages?")
+        await until(lambda: len(fake_llm.requests) > asked_llm)
         dms += [(u, await d.user_says(u, "dm", "is my data lost?")) for u in crash[:2]]
         pg_cluster.stop("immediate")
+        fake_llm.default = Scripted(text=SCRIPTED)
+        fake_llm.release()
+        slow_answer = await d.wait_for_message(after=slow, channel=d.dm_channel(crash[6]), timeout=30)
+        assert IN_FLIGHT in slow_answer.content  # the LLM's answer, though its tokens could not be counted yet
+        dms.append((crash[6], slow))
         held_dms = [(u, await d.user_says(u, "dm", f"when will my photos be back? ({u.username})")) for u in crash[2:4]]
         await until(lambda: all(HOLDING in p.output() for p in procs))  # both met the outage
         held_questions = [await d.user_says(crash[4], world.support, "Is my data lost for good?")]
@@ -119,6 +137,10 @@ async def test_postgres_crash_and_restart_during_traffic(
         await d.wait_for_message(lambda m: "New ticket #1" in m.content, channel=world.staff, timeout=30)
         await quiet(d, seconds=2.0)
         assert all(p.proc.poll() is None for p in procs), "a bot process exited"
+        # every message handled is marked done, those handled while the database was away included: no other
+        # process takes one over (and answers it again) when its lease runs out (interactions are never taken
+        # over, so they are not marked)
+        await until(lambda: _count(pg_cluster, "claims WHERE key LIKE 'm:%' AND NOT done", 0))
     finally:
         for p in procs:
             p.stop()
@@ -143,6 +165,7 @@ async def test_postgres_crash_and_restart_during_traffic(
     assert await _device_owners(pg_cluster) == {early[2].id}
     # and every answer is on record, those given while the database was away included
     assert await _count(pg_cluster, "answers") == len(dms) + len(questions) + 1  # + the hand-over
+    assert await _count(pg_cluster, f"answers WHERE answer LIKE '%{IN_FLIGHT}%' AND source = 'llm'") == 1
     assert "automatic recovery in progress" in pg_cluster.server_log()  # it was a crash, and the WAL replayed
     # each process said so once, and recovered: no tracebacks, no errors
     for text in logs:

@@ -71,6 +71,7 @@ class StatusSnapshots:
         self.clock = clock
         self._lock = asyncio.Lock()
         self._cached: tuple[datetime, StatusSnapshot | None] | None = None
+        self._last: tuple[StatusSnapshot | None] | None = None  # the last one read, kept through `changed()`
 
     async def snapshot(self) -> StatusSnapshot | None:
         cached = self._cached
@@ -83,13 +84,14 @@ class StatusSnapshots:
             try:
                 value = await self._read()
             except Exception as exc:
-                if cached is None or not is_unavailable(exc):
+                if self._last is None or not is_unavailable(exc):
                     raise
                 # the database is away (a restart): answers go on quoting the status last read, which is
                 # what the feed said then; it is read again once the database answers
                 self.db.outage.failed("reading the status", exc)
-                value = cached[1]
+                value = self._last[0]
             self._cached = (self.clock(), value)
+            self._last = (value,)
             return value
 
     def changed(self) -> None:

@@ -163,6 +163,7 @@ class Claims:
                     log.warning("could not mark %s done: the database did not answer in time", key.split(":")[0])
                     self._held.discard(key)
                     return
+                await asyncio.sleep(0.1)  # never a busy loop, whatever the probe says
 
     def _start_renewing(self) -> None:
         if self._renewer is None or self._renewer.done():

@@ -44,6 +44,7 @@ POOL_WAITS = 3  # times a claim waits for a free database connection before the 
 # How long a message waits for an unreachable database (a restart, a fail-over) before it is handled anyway.
 # Interactions cannot wait: Discord wants their answer within 3 seconds.
 HOLD_SECONDS = 90.0
+RETRY_PAUSE_SECONDS = 0.1
 
 
 _background: set[asyncio.Task[None]] = set()
@@ -86,6 +87,7 @@ async def _take(client: discord.Client, key: str, *, hold: float = 0.0) -> Outco
             if left <= 0 or not await outage.wait(left):
                 log.info("the database did not answer in time to claim %s; handling it here", kind)
                 return None
+            await asyncio.sleep(RETRY_PAUSE_SECONDS)  # never a busy loop, whatever the probe says
 
 
 async def _claim_event(

@@ -104,3 +104,19 @@ async def test_a_live_process_renews_what_it_has_not_finished(database: Database
     finally:
         await busy.close()
         await other.close()
+
+
+async def test_a_burst_of_claims_is_written_in_a_few_transactions_each_won_once(database: Database) -> None:
+    """Two processes each receive the same 200 events at once: every event has one winner, and each process
+    writes its claims in a handful of batches rather than one transaction per event."""
+    one, two = Claims(database, owner="one"), Claims(database, owner="two")
+    keys = [message_key("answers", i) for i in range(200)]
+    won_one, won_two = await asyncio.gather(
+        asyncio.gather(*(one.claim(k) for k in keys)), asyncio.gather(*(two.claim(k) for k in keys))
+    )
+    assert all(a != b for a, b in zip(won_one, won_two, strict=True))  # exactly one of the two, for each
+    assert one.won + two.won == 200 and one.lost + two.lost == 200
+    assert one._takes.items == 200 and one._takes.batches <= 10
+    # and a repeat inside one burst is lost by the same process, not won twice
+    again = await asyncio.gather(*(one.claim(message_key("answers", 999)) for _ in range(3)))
+    assert again.count(True) == 1

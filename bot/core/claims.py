@@ -89,6 +89,7 @@ class Claims:
         self._held: set[str] = set()  # won and not finished: their leases are renewed while this process lives
         self._renewer: asyncio.Task[None] | None = None
         self._takes: GroupCommit[str, tuple[Outcome, bool]] = GroupCommit(self._take_batch)
+        self._finishes: GroupCommit[str, None] = GroupCommit(self._finish_batch)
 
     async def claim(self, key: str) -> bool:
         """True for the one process that gets `key`; False for every other one, and for a repeat."""
@@ -142,10 +143,14 @@ class Claims:
 
     async def finish(self, key: str) -> None:
         self._held.discard(key)
+        await self._finishes.submit(key)
+
+    async def _finish_batch(self, keys: Sequence[str]) -> list[None]:
         async with self.db.begin() as conn:
             await conn.execute(
-                update(Claim).where(col(Claim.key) == key, col(Claim.owner) == self.owner).values(done=True)
+                update(Claim).where(col(Claim.key).in_(keys), col(Claim.owner) == self.owner).values(done=True)
             )
+        return [None] * len(keys)
 
     def finish_soon(self, key: str) -> None:
         """Mark `key` done in the background (from a task's done-callback); `close` waits for it. After

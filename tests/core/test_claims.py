@@ -120,3 +120,14 @@ async def test_a_burst_of_claims_is_written_in_a_few_transactions_each_won_once(
     # and a repeat inside one burst is lost by the same process, not won twice
     again = await asyncio.gather(*(one.claim(message_key("answers", 999)) for _ in range(3)))
     assert again.count(True) == 1
+
+
+async def test_events_finished_together_are_all_marked_done(database: Database) -> None:
+    claims = Claims(database, owner="one")
+    keys = [message_key("answers", i) for i in range(50)]
+    assert all(await asyncio.gather(*(claims.claim(k) for k in keys)))
+    await asyncio.gather(*(claims.finish(k) for k in keys[:40]))
+    assert claims._finishes.items == 40 and claims._finishes.batches < 40
+    async with database.begin() as conn:
+        done = (await conn.execute(select(Claim.key).where(Claim.done == True))).scalars().all()  # noqa: E712
+    assert sorted(done) == sorted(keys[:40])

@@ -282,6 +282,14 @@ def unknown_reply() -> str:
     )
 
 
+def plausible_reply(question: str, answer: str) -> str:
+    """An FAQ entry that probably, not surely, answers the question: said so, with a person on offer."""
+    return (
+        f"I'm not completely sure I understood, but this may be what you're asking about (\u201c{question}\u201d):"
+        f"\n\n{answer}\n\nIf that doesn't answer it, press **Talk to a person** below or use `/human`."
+    )
+
+
 # ------------------------------------------------------------------------- one reply per intent
 
 

@@ -40,6 +40,7 @@ INTENTS: tuple[Intent, ...] = (
     "unknown",
 )
 FAQ_CONFIDENT = 0.4  # calibrated on bench/eval: above it the top FAQ entry was right 170 times in 174
+FAQ_PLAUSIBLE = 0.25  # from here to FAQ_CONFIDENT the top entry is offered as a guess, with a person
 FAQ_OVER_STATUS = 0.6  # a status question about the incident goes to an FAQ entry only above this
 DEVICE_ID_MARK = "[device id removed]"  # what redaction leaves behind, after normalisation
 
@@ -69,6 +70,8 @@ FaqSearch = Callable[[str], "tuple[str, str, float] | None"]
 
 _SPACES = re.compile(r"\s+")
 _LETTERS = re.compile(r"[a-z]")
+_WORD = re.compile(r"[a-z]+")
+_SPELLED_SECTIONS = ("status", "overall", "advice", "device", "smalltalk")
 _REPEATED = re.compile(r"^(\w)\1{2,}$|^(\w\w)\2{2,}$|^(\w\w\w)\3{1,}$")
 _SHOUT_WORD = re.compile(r"[^\W\d_]{3,}")
 _ROLE_MARKER = re.compile(
@@ -125,8 +128,15 @@ class Router:
         for section in SECTIONS:
             for p in phrases.get(section):
                 self._vocabulary.update(re.findall(r"[a-z]+", p))
+        phrase_words: set[str] = set()
+        for section in _SPELLED_SECTIONS:  # never into a word that refuses, declines or hands over
+            for p in phrases.get(section):
+                phrase_words.update(re.findall(r"[a-z]+", p))
         for word, meaning in phrases.translations.items():
             self._vocabulary.update(re.findall(r"[a-z]+", word + " " + meaning))
+        # a misspelt cue word ("updtes", "happend") is read as the cue: one edit away, and not a word of its own
+        self._cue_spelling = ta.FuzzyLexicon(w for w in phrase_words if len(w) >= 5)
+        self._spelt: dict[str, str] = {}
         self._status_questions: dict[str, bool] = {}
         self.set_topics(topics)
 
@@ -180,8 +190,26 @@ class Router:
                 known += 1
         return known == 0
 
+    def spell(self, text: str) -> str:
+        """Words the bot does not know, one typing slip away from a phrase word, written as that word."""
+        return _WORD.sub(self._spell_word, text)
+
+    def _spell_word(self, m: re.Match[str]) -> str:
+        word = m.group(0)
+        if len(word) < 5 or word in self._vocabulary:
+            return word
+        fixed = self._spelt.get(word)
+        if fixed is None:
+            found = self._cue_spelling.correct(word)
+            one_slip = found is not None and found[1] >= 0.85 and ta.stem(word) not in self._vocabulary
+            fixed = found[0] if found is not None and one_slip else word
+            if len(self._spelt) > 20_000:
+                self._spelt.clear()
+            self._spelt[word] = fixed
+        return fixed
+
     def route(self, raw: str, *, device_id_found: bool = False, faq: FaqSearch | None = None) -> Route:
-        text = self.translate(normalize(raw))
+        text = self.spell(self.translate(normalize(raw)))
         distressed = self._distressed(text)
         shouting = self._shouting(raw)
         upset = distressed or shouting

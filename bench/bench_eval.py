@@ -43,6 +43,7 @@ COMPANY = {
     "quillpad": "Inkwell Sync",
     "hearthlink": "Hearthlink Cloud",
     "kestrel": "Kestrel Fit",
+    "milepost": "Milepost Drive",
 }
 CUSTOMER = 1
 OWN_DEVICE = {
@@ -50,6 +51,7 @@ OWN_DEVICE = {
     "quillpad": "352911043771205",
     "hearthlink": "352911041188022",
     "kestrel": "354206110742132",
+    "milepost": "358762095260181",
 }
 
 

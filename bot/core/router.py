@@ -41,6 +41,7 @@ INTENTS: tuple[Intent, ...] = (
 )
 FAQ_CONFIDENT = 0.4  # calibrated on bench/eval: above it the top FAQ entry was right 170 times in 174
 FAQ_PLAUSIBLE = 0.25  # from here to FAQ_CONFIDENT the top entry is offered as a guess, with a person
+LONG_MESSAGE_WORDS = 8  # from this length a status word is rarely the point of the message
 FAQ_OVER_STATUS = 0.6  # a status question about the incident goes to an FAQ entry only above this
 DEVICE_ID_MARK = "[device id removed]"  # what redaction leaves behind, after normalisation
 
@@ -261,7 +262,15 @@ class Router:
         confident = hit is not None and hit[2] >= FAQ_CONFIDENT
         if status_cue and not advice and not topics:
             overall = self._has("overall", text) or len(text.split()) <= 3
-            if (
+            # a long message that an FAQ entry (not itself a status question) explains is about that entry:
+            # "how long can the band hold data without syncing" is not asking for the progress
+            specific = (
+                hit is not None
+                and len(text.split()) >= LONG_MESSAGE_WORDS
+                and hit[2] >= FAQ_PLAUSIBLE
+                and not self.asks_status(hit[1])
+            )
+            if not specific and (
                 not confident
                 or (hit is not None and self.asks_status(hit[1]))
                 or (overall and hit is not None and hit[2] < FAQ_OVER_STATUS)

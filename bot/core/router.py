@@ -72,6 +72,7 @@ FaqSearch = Callable[[str], "tuple[str, str, float] | None"]
 _SPACES = re.compile(r"\s+")
 _LETTERS = re.compile(r"[a-z]")
 _WORD = re.compile(r"[a-z]+")
+_UPDATE_ASKED = re.compile(r"\b(?:next|latest|last|newest|most recent|new)\s+(?:status\s+)?(?:update|post|news)\b")
 _SPELLED_SECTIONS = ("status", "overall", "advice", "device", "smalltalk")
 _REPEATED = re.compile(r"^(\w)\1{2,}$|^(\w\w)\2{2,}$|^(\w\w\w)\3{1,}$")
 _SHOUT_WORD = re.compile(r"[^\W\d_]{3,}")
@@ -258,6 +259,9 @@ class Router:
             return Route("device", 0.85, text, reason="own device")
         if topics and status_cue and not advice:
             return Route("status", 0.9, text, topics, reason="data type + status word")
+        if _UPDATE_ASKED.search(text) and not advice:
+            # "when's the next update?", "what did the last update say": the status has the answer, with its time
+            return Route("status", 0.85, text, topics, reason="asks about an update")
         hit = faq(text) if faq is not None else None
         confident = hit is not None and hit[2] >= FAQ_CONFIDENT
         if status_cue and not advice and not topics:

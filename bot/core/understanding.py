@@ -108,7 +108,7 @@ class Understanding:
         if route.intent == "unknown" and route.faq_key and route.confidence >= FAQ_PLAUSIBLE:
             guess = self.knowledge.get(route.faq_key)
             if guess is not None and self.applies(guess, status):
-                text = plausible_reply(guess.question, guess.answer)
+                text = plausible_reply(guess.answer)
                 return Draft(text, "faq", faq_keys=(guess.key,), offer_human=True)
         entry = self.knowledge.get(route.faq_key) if route.intent == "faq" and route.faq_key else None
         if entry is not None and not self.applies(entry, status):

@@ -38,9 +38,21 @@ from bot.core.registry import DeviceRegistry  # noqa: E402
 from bot.core.semantic import Embedder, HybridRetriever, load_embedder  # noqa: E402
 from bot.core.status.service import StatusService  # noqa: E402
 
-COMPANY = {"larkspur": "Larkspur Cloud", "quillpad": "Inkwell Sync", "hearthlink": "Hearthlink Cloud"}
+COMPANY = {
+    "larkspur": "Larkspur Cloud",
+    "quillpad": "Inkwell Sync",
+    "hearthlink": "Hearthlink Cloud",
+    "kestrel": "Kestrel Fit",
+    "milepost": "Milepost Drive",
+}
 CUSTOMER = 1
-OWN_DEVICE = {"larkspur": "358912043290802", "quillpad": "352911043771205", "hearthlink": "352911041188022"}
+OWN_DEVICE = {
+    "larkspur": "358912043290802",
+    "quillpad": "352911043771205",
+    "hearthlink": "352911041188022",
+    "kestrel": "354206110742132",
+    "milepost": "358762095260181",
+}
 
 
 def read_feed(path: Path) -> FeedSnapshot:

@@ -12,6 +12,8 @@ KINDS = frozenset(
      "nonsense"}
 )
 HANDOVER_KINDS = frozenset({"human", "distress", "crisis"})
+HELD_OUT = frozenset({"kestrel", "milepost"})
+"""Sets written blind and scored before any tuning: bench_eval.py prints them, the floor test leaves them out."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,6 +17,7 @@ from bot.core.conversations import ConversationStore
 from bot.core.knowledge import FaqEntry, KnowledgeBase
 from bot.core.llm import LLMClient, LLMError
 from bot.core.outage import is_unavailable
+from bot.core.outgoing import Outgoing
 from bot.core.prompts import Prompts, format_faq
 from bot.core.registry import DeviceRegistry
 from bot.core.router import Route
@@ -25,13 +26,11 @@ from bot.core.status.labels import format_time
 from bot.core.status.recovery import DeviceRecovery
 from bot.core.status.snapshot import StatusSnapshot
 from bot.core.text.gate import OutputGate
-from bot.core.text.length import cap_answer, cap_parts
-from bot.core.text.mentions import neutralize_mentions
+from bot.core.text.length import cap_answer
 from bot.core.text.normalize import fold
 from bot.core.text.output import looks_like_internal_error
 from bot.core.text.rules import SafetyRules
 from bot.core.text.scanner import DEVICE_ID_REMOVED, IdScanner
-from bot.core.text.split import split_message
 from bot.core.understanding import Understanding, intents_for
 
 log = logging.getLogger(__name__)
@@ -151,6 +150,7 @@ class Answerer:
         self.allowed_domains = allowed_domains
         self.max_chars = max_chars
         self.max_messages = max_messages
+        self.outgoing = Outgoing(self.scanner, max_messages)
         self._gate: tuple[str, OutputGate] | None = None
         self.limiter = RateLimiter(questions_per_minute, clock)
         self.read_only = read_only  # `python -m bot ask`: reads the cache and budget; writes no log, cache or tokens
@@ -236,7 +236,7 @@ class Answerer:
             answer = replace(answer, escalate="unanswered")
         if truncated:
             note = "(Your message was very long, so I read only the first part of it.)\n\n"
-            answer = replace(answer, text=note + answer.text, parts=self._parts(note + answer.text))
+            answer = replace(answer, text=note + answer.text, parts=self.outgoing.parts(note + answer.text))
         if record:
             answer_id = await self.conversations.record(
                 customer_id=q.customer_id,
@@ -462,19 +462,10 @@ class Answerer:
         missing = [i for i in instructions or [] if _squash(i) not in _squash(text)]
         if missing:
             blocks.append("\n".join("• " + i for i in missing))
-        final = "\n\n".join(b for b in blocks if b)
-        final = self.scanner.redact(final, allowed=allowed_ids or ())
-        final = neutralize_mentions(final)
-        if looks_like_internal_error(final):
-            final = "Sorry, something went wrong on our side. Please ask again in a moment."
+        final, parts = self.outgoing.check("\n\n".join(b for b in blocks if b), allowed_ids or ())
         return Answer(
-            text=final, source=source, escalate=escalate, offer_human=offer_human, faq_keys=faq_keys,
-            parts=self._parts(final),
+            text=final, source=source, escalate=escalate, offer_human=offer_human, faq_keys=faq_keys, parts=parts
         )
-
-    def _parts(self, text: str) -> tuple[str, ...]:
-        """Discord messages for an answer: never more than max_messages, the last one offering more."""
-        return tuple(cap_parts(split_message(text), self.max_messages))
 
     def _messages(
         self,

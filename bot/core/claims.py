@@ -19,6 +19,7 @@ import logging
 import os
 import socket
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -26,6 +27,7 @@ from sqlalchemy import Index, delete, select, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Field, SQLModel, col
 
+from bot.core.batching import GroupCommit
 from bot.core.db import Database
 from bot.core.errors import DatabaseUnavailable
 from bot.core.models import UTCDateTime, utcnow
@@ -89,34 +91,23 @@ class Claims:
         self._closed = False
         self._held: set[str] = set()  # won and not finished: their leases are renewed while this process lives
         self._renewer: asyncio.Task[None] | None = None
+        self._takes: GroupCommit[str, tuple[Outcome, bool]] = GroupCommit(self._take_batch)
+        self._finishes: GroupCommit[str, None] = GroupCommit(self._finish_batch)
 
     async def claim(self, key: str) -> bool:
         """True for the one process that gets `key`; False for every other one, and for a repeat."""
         return (await self.take(key)).won
 
     async def take(self, key: str) -> Outcome:
-        """Claim `key`, or take it over from a process whose lease ran out before it was done."""
-        now = utcnow()
-        table = Claim.__table__.c  # type: ignore[attr-defined]
-        stmt = self.db.insert(Claim).values(key=key, owner=self.owner, claimed_at=now, lease_until=now + self.lease)
-        stmt = stmt.on_conflict_do_update(
-            index_elements=["key"],
-            set_={"owner": stmt.excluded.owner, "lease_until": stmt.excluded.lease_until},
-            where=(table.done == False) & (table.lease_until < now),  # noqa: E712  (SQL, not Python)
-        )
-        async with self.db.begin() as conn:
-            result = await conn.execute(stmt)
-            if result.rowcount:
-                taken = (await conn.execute(select(table.claimed_at).where(table.key == key))).scalar_one()
-                outcome = Outcome(True)
-            else:
-                row = (await conn.execute(select(table.done, table.lease_until).where(table.key == key))).one()
-                outcome = Outcome(False, None if row.done else row.lease_until)
+        """Claim `key`, or take it over from a process whose lease ran out before it was done.
+
+        Claims that arrive together (a burst) are written in one transaction (`GroupCommit`)."""
+        outcome, taken_over = await self._takes.submit(key)
         if outcome.won:
             self._held.add(key)
             self._start_renewing()
             self.won += 1
-            if taken != now:
+            if taken_over:
                 self.taken_over += 1
                 log.warning("took over event %s from a process that did not finish it", key.split(":")[0])
         else:
@@ -126,12 +117,43 @@ class Claims:
             await self.prune()
         return outcome
 
+    async def _take_batch(self, keys: Sequence[str]) -> list[tuple[Outcome, bool]]:
+        """(outcome, taken over from another process) for each of `keys` (distinct), in one transaction."""
+        now = utcnow()
+        table = Claim.__table__.c  # type: ignore[attr-defined]
+        rows = [{"key": k, "owner": self.owner, "claimed_at": now, "lease_until": now + self.lease} for k in keys]
+        stmt = self.db.insert(Claim).values(rows)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=["key"],
+            set_={"owner": stmt.excluded.owner, "lease_until": stmt.excluded.lease_until},
+            where=(table.done == False) & (table.lease_until < now),  # noqa: E712  (SQL, not Python)
+        ).returning(table.key, table.claimed_at)
+        async with self.db.begin() as conn:
+            won = {row.key: row.claimed_at for row in await conn.execute(stmt)}
+            lost = [k for k in keys if k not in won]
+            held = {}
+            if lost:
+                query = select(table.key, table.done, table.lease_until).where(table.key.in_(lost))
+                held = {row.key: row for row in await conn.execute(query)}
+        out: list[tuple[Outcome, bool]] = []
+        for key in keys:
+            if key in won:
+                out.append((Outcome(True), won[key] != now))
+            else:
+                row = held[key]
+                out.append((Outcome(False, None if row.done else row.lease_until), False))
+        return out
+
     async def finish(self, key: str) -> None:
+        await self._finishes.submit(key)
+        self._held.discard(key)  # only once marked: until then its lease is renewed
+
+    async def _finish_batch(self, keys: Sequence[str]) -> list[None]:
         async with self.db.begin() as conn:
             await conn.execute(
-                update(Claim).where(col(Claim.key) == key, col(Claim.owner) == self.owner).values(done=True)
+                update(Claim).where(col(Claim.key).in_(keys), col(Claim.owner) == self.owner).values(done=True)
             )
-        self._held.discard(key)
+        return [None] * len(keys)
 
     def finish_soon(self, key: str) -> None:
         """Mark `key` done in the background (from a task's done-callback); `close` waits for it. After

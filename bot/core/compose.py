@@ -282,6 +282,17 @@ def unknown_reply() -> str:
     )
 
 
+def plausible_reply(answer: str) -> str:
+    """An FAQ entry that probably, not surely, answers the question: said so, with a person on offer.
+
+    The entry's question is not quoted: "Can I take the battery out?" reads as advice to whoever judges
+    the text on its own, the customer included."""
+    return (
+        "I'm not completely sure I understood your question, but this answer may help:"
+        f"\n\n{answer}\n\nIf it doesn't, press **Talk to a person** below or use `/human`."
+    )
+
+
 # ------------------------------------------------------------------------- one reply per intent
 
 

@@ -13,6 +13,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from bot.core.text.terms import STOP_WORDS
+
 SECTIONS = (
     "human", "crisis", "distress", "refuse", "offtopic", "smalltalk", "status", "device", "advice", "translations",
     "overall", "topics",
@@ -105,7 +107,32 @@ def normalize(text: str) -> str:
         out.append(ch)
     text = "".join(out).casefold().replace("\u2019", "'").replace("\u2018", "'")
     text = text.replace("¿", " ").replace("¡", " ")
-    return _SPACE.sub(" ", _MARKDOWN.sub(" ", text)).strip()
+    text = _SPACE.sub(" ", _MARKDOWN.sub(" ", text)).strip()
+    return _SHORT_FORM.sub(lambda m: _SHORT_FORMS[m.group(0)], text)
+
+
+# Contractions and chat spellings written out, so that one phrase ("you are", "do not") covers them all.
+# Only unambiguous forms: "its", "well", "were", "ill" are words of their own.
+_SHORT_FORMS = {
+    "i'm": "i am", "im": "i am", "you're": "you are", "youre": "you are", "we're": "we are", "they're": "they are",
+    "theyre": "they are", "can't": "cannot", "cant": "cannot", "can not": "cannot", "won't": "will not",
+    "wont": "will not", "don't": "do not", "dont": "do not", "doesn't": "does not", "doesnt": "does not",
+    "didn't": "did not", "didnt": "did not", "isn't": "is not", "isnt": "is not", "aren't": "are not",
+    "arent": "are not", "wasn't": "was not", "wasnt": "was not", "weren't": "were not", "haven't": "have not",
+    "havent": "have not", "hasn't": "has not", "hasnt": "has not", "shouldn't": "should not",
+    "shouldnt": "should not", "wouldn't": "would not", "wouldnt": "would not", "couldn't": "could not",
+    "couldnt": "could not", "i've": "i have", "ive": "i have", "i'll": "i will", "i'd": "i would",
+    "it's": "it is", "what's": "what is", "whats": "what is", "that's": "that is", "thats": "that is",
+    "there's": "there is", "where's": "where is", "wheres": "where is", "who's": "who is", "how's": "how is",
+    "let's": "let us", "gonna": "going to", "wanna": "want to", "gotta": "got to", "u": "you", "ur": "your",
+    "pls": "please", "plz": "please", "wat": "what", "wut": "what", "wht": "what", "4eva": "forever",
+    "4ever": "forever", "b4": "before", "2day": "today", "tmrw": "tomorrow", "rn": "right now", "bc": "because",
+    "cuz": "because", "coz": "because", "abt": "about", "ppl": "people", "msg": "message", "yall": "you all",
+    "y'all": "you all",
+}
+_SHORT_FORM = re.compile(
+    r"(?<![\w'])(?:" + "|".join(re.escape(k) for k in sorted(_SHORT_FORMS, key=len, reverse=True)) + r")(?![\w'])"
+)
 
 
 def phrase_regex(phrases: Iterable[str]) -> re.Pattern[str] | None:
@@ -113,8 +140,22 @@ def phrase_regex(phrases: Iterable[str]) -> re.Pattern[str] | None:
     for p in sorted(set(phrases), key=len, reverse=True):
         if not p:
             continue
-        body = re.escape(p).replace(r"\ ", r"\s+").replace(r"\*", r"\w*").replace("'", "'?")
+        body = r"\s+".join(_inflected(w) for w in p.split(" "))
         alts.append(body)
     if not alts:
         return None
     return re.compile(r"(?<![\w'])(?:" + "|".join(alts) + r")(?:'s)?(?![\w'])")
+
+
+def _inflected(word: str) -> str:
+    """A phrase word as a regex that also takes its common endings: "end" finds "ending", "live" "living"."""
+    if word.endswith("*"):
+        return re.escape(word[:-1]) + r"\w*"
+    body = re.escape(word).replace("'", "'?")
+    if len(word) < 3 or not word.isalpha() or word in STOP_WORDS:
+        return body
+    if word.endswith("e"):
+        return re.escape(word[:-1]) + r"(?:e|es|ed|ing)"
+    if word.endswith(("s", "ed", "ing")):
+        return body
+    return body + r"(?:s|es|ed|ing)?"

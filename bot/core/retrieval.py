@@ -138,7 +138,7 @@ class Index:
                 scores[p.doc] = scores.get(p.doc, 0.0) + w * p.weight
                 matched[p.doc] = matched.get(p.doc, 0.0) + w * rel * (1.0 if p.strong else _ANSWER_ONLY)
         total = sum(self.rel[t] if t is not None else _UNKNOWN_UNITS for t, _ in terms)
-        pool = sorted(scores, key=lambda d: (-scores[d], d))[: max(k, _RERANK)]
+        pool = sorted(sorted(scores), key=scores.__getitem__, reverse=True)[: max(k, _RERANK)]  # ties: earlier doc
         top = scores[pool[0]]
         ranked = []
         for doc in pool:

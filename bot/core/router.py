@@ -40,6 +40,8 @@ INTENTS: tuple[Intent, ...] = (
     "unknown",
 )
 FAQ_CONFIDENT = 0.4  # calibrated on bench/eval: above it the top FAQ entry was right 170 times in 174
+FAQ_PLAUSIBLE = 0.25  # from here to FAQ_CONFIDENT the top entry is offered as a guess, with a person
+LONG_MESSAGE_WORDS = 8  # from this length a status word is rarely the point of the message
 FAQ_OVER_STATUS = 0.6  # a status question about the incident goes to an FAQ entry only above this
 DEVICE_ID_MARK = "[device id removed]"  # what redaction leaves behind, after normalisation
 
@@ -69,6 +71,9 @@ FaqSearch = Callable[[str], "tuple[str, str, float] | None"]
 
 _SPACES = re.compile(r"\s+")
 _LETTERS = re.compile(r"[a-z]")
+_WORD = re.compile(r"[a-z]+")
+_UPDATE_ASKED = re.compile(r"\b(?:next|latest|last|newest|most recent|new)\s+(?:status\s+)?(?:update|post|news)\b")
+_SPELLED_SECTIONS = ("status", "overall", "advice", "device", "smalltalk")
 _REPEATED = re.compile(r"^(\w)\1{2,}$|^(\w\w)\2{2,}$|^(\w\w\w)\3{1,}$")
 _SHOUT_WORD = re.compile(r"[^\W\d_]{3,}")
 _ROLE_MARKER = re.compile(
@@ -125,8 +130,15 @@ class Router:
         for section in SECTIONS:
             for p in phrases.get(section):
                 self._vocabulary.update(re.findall(r"[a-z]+", p))
+        phrase_words: set[str] = set()
+        for section in _SPELLED_SECTIONS:  # never into a word that refuses, declines or hands over
+            for p in phrases.get(section):
+                phrase_words.update(re.findall(r"[a-z]+", p))
         for word, meaning in phrases.translations.items():
             self._vocabulary.update(re.findall(r"[a-z]+", word + " " + meaning))
+        # a misspelt cue word ("updtes", "happend") is read as the cue: one edit away, and not a word of its own
+        self._cue_spelling = ta.FuzzyLexicon(w for w in phrase_words if len(w) >= 5)
+        self._spelt: dict[str, str] = {}
         self._status_questions: dict[str, bool] = {}
         self.set_topics(topics)
 
@@ -180,8 +192,26 @@ class Router:
                 known += 1
         return known == 0
 
+    def spell(self, text: str) -> str:
+        """Words the bot does not know, one typing slip away from a phrase word, written as that word."""
+        return _WORD.sub(self._spell_word, text)
+
+    def _spell_word(self, m: re.Match[str]) -> str:
+        word = m.group(0)
+        if len(word) < 5 or word in self._vocabulary:
+            return word
+        fixed = self._spelt.get(word)
+        if fixed is None:
+            found = self._cue_spelling.correct(word)
+            one_slip = found is not None and found[1] >= 0.85 and ta.stem(word) not in self._vocabulary
+            fixed = found[0] if found is not None and one_slip else word
+            if len(self._spelt) > 20_000:
+                self._spelt.clear()
+            self._spelt[word] = fixed
+        return fixed
+
     def route(self, raw: str, *, device_id_found: bool = False, faq: FaqSearch | None = None) -> Route:
-        text = self.translate(normalize(raw))
+        text = self.spell(self.translate(normalize(raw)))
         distressed = self._distressed(text)
         shouting = self._shouting(raw)
         upset = distressed or shouting
@@ -229,11 +259,22 @@ class Router:
             return Route("device", 0.85, text, reason="own device")
         if topics and status_cue and not advice:
             return Route("status", 0.9, text, topics, reason="data type + status word")
+        if _UPDATE_ASKED.search(text) and not advice:
+            # "when's the next update?", "what did the last update say": the status has the answer, with its time
+            return Route("status", 0.85, text, topics, reason="asks about an update")
         hit = faq(text) if faq is not None else None
         confident = hit is not None and hit[2] >= FAQ_CONFIDENT
         if status_cue and not advice and not topics:
             overall = self._has("overall", text) or len(text.split()) <= 3
-            if (
+            # a long message that an FAQ entry (not itself a status question) explains is about that entry:
+            # "how long can the band hold data without syncing" is not asking for the progress
+            specific = (
+                hit is not None
+                and len(text.split()) >= LONG_MESSAGE_WORDS
+                and hit[2] >= FAQ_PLAUSIBLE
+                and not self.asks_status(hit[1])
+            )
+            if not specific and (
                 not confident
                 or (hit is not None and self.asks_status(hit[1]))
                 or (overall and hit is not None and hit[2] < FAQ_OVER_STATUS)

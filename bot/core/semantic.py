@@ -27,9 +27,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
-if TYPE_CHECKING:
-    import numpy as np
+import numpy as np
 
+if TYPE_CHECKING:
     from bot.core.knowledge import FaqEntry, KnowledgeBase
 
 log = logging.getLogger(__name__)
@@ -69,8 +69,27 @@ class WordLlamaEmbedder:
         folder = Path(wordllama.__file__).resolve().parent
         self._model = WordLlama.load(cache_dir=folder, disable_download=True)
         self.dim = int(self._model.embed(["x"]).shape[1])
+        # One question at a time is the common case: tokenise it and average its token vectors directly,
+        # without the batch padding and masks. Used only if it gives what the library gives on a probe.
+        probe = "Will my contacts come back after the outage? ¿Volverán mis fotos?"
+        self._single = False
+        try:
+            self._single = bool(np.allclose(self._one(probe), self._model.embed([probe], norm=True)[0], atol=1e-5))
+        except Exception as exc:  # the library's internals changed: its own batch path still works
+            log.info("semantic model: single-text fast path unavailable (%s)", exc)
+
+    def _one(self, text: str) -> np.ndarray:
+        model = self._model
+        ids = model.tokenizer.encode(text, add_special_tokens=False).ids
+        table = model.embedding
+        if not ids:  # nothing the model knows: no direction at all (the library would divide by zero)
+            return np.zeros(table.shape[1], dtype=np.float32)
+        vec = table[np.clip(np.asarray(ids, dtype=np.intp), 0, table.shape[0] - 1)].mean(axis=0, dtype=np.float32)
+        return vec / np.linalg.norm(vec)
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
+        if len(texts) == 1 and self._single:
+            return self._one(texts[0])[np.newaxis, :]
         return self._model.embed(list(texts), norm=True)
 
 
@@ -138,25 +157,27 @@ class HybridRetriever:
         return vec
 
     def search(self, text: str, k: int = 3) -> list[Match]:
+        """The k best entries: candidates are the 10 best by each score; each is scored on both (a score outside
+        its own top 10 counts as 0)."""
         self._refresh()
         lexical = {h.entry.key: h.confidence for h in self.knowledge.search(text, k=10)}
         semantic: dict[str, float] = {}
         vec = self._vector(text) if self._matrix is not None else None
         if vec is not None and self._matrix is not None:
             sims = self._matrix @ vec
-            for i in sims.argsort()[::-1][:10]:
-                semantic[self._keys[int(i)]] = float(sims[int(i)])
-        keys = set(lexical) | set(semantic)
-        scored = []
-        for key in keys:
-            lex = lexical.get(key, 0.0)
-            sem = semantic.get(key, 0.0)
-            scored.append(Match(key, combine(lex, sem, vec is not None), lex, sem))
-        scored.sort(key=lambda m: (-m.confidence, m.key))
-        if len(scored) >= 2 and scored[0].confidence - scored[1].confidence < MARGIN:
-            top = scored[0]
-            scored[0] = Match(top.key, min(top.confidence, CONFIDENT - 0.01), top.lexical, top.semantic)
-        return scored[:k]
+            keys = self._keys
+            for i in sims.argsort()[::-1][:10].tolist():
+                semantic[keys[i]] = float(sims[i])
+        have = vec is not None
+        scored = sorted(
+            ((combine(lexical.get(key, 0.0), semantic.get(key, 0.0), have), key) for key in lexical.keys() | semantic),
+            key=lambda pair: (-pair[0], pair[1]),
+        )[: max(k, 2)]
+        best = [Match(key, score, lexical.get(key, 0.0), semantic.get(key, 0.0)) for score, key in scored]
+        if len(best) >= 2 and best[0].confidence - best[1].confidence < MARGIN:
+            top = best[0]
+            best[0] = Match(top.key, min(top.confidence, CONFIDENT - 0.01), top.lexical, top.semantic)
+        return best[:k]
 
     def best(self, text: str) -> tuple[str, str, float] | None:
         """(key, question, confidence) of the best entry, the router's FaqSearch."""

@@ -11,11 +11,11 @@ from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
-from bot.core.compose import DeviceFacts, Draft, StatusFacts, compose
+from bot.core.compose import DeviceFacts, Draft, StatusFacts, compose, plausible_reply
 from bot.core.contradict import contradictions, overall_contradiction
 from bot.core.intent_phrases import IntentPhrases, load_intents
 from bot.core.knowledge import FaqEntry, KnowledgeBase
-from bot.core.router import FAQ_CONFIDENT, Route, Router
+from bot.core.router import FAQ_CONFIDENT, FAQ_PLAUSIBLE, Route, Router
 from bot.core.semantic import Embedder, HybridRetriever
 from bot.core.text import terms as ta
 
@@ -105,6 +105,11 @@ class Understanding:
             hit = self.retriever.best(route.text)
             if hit is not None and hit[2] >= FAQ_CONFIDENT:
                 route = Route("faq", hit[2], route.text, route.topics, faq_key=hit[0], reason="status, none published")
+        if route.intent == "unknown" and route.faq_key and route.confidence >= FAQ_PLAUSIBLE:
+            guess = self.knowledge.get(route.faq_key)
+            if guess is not None and self.applies(guess, status):
+                text = plausible_reply(guess.answer)
+                return Draft(text, "faq", faq_keys=(guess.key,), offer_human=True)
         entry = self.knowledge.get(route.faq_key) if route.intent == "faq" and route.faq_key else None
         if entry is not None and not self.applies(entry, status):
             log.info("FAQ entry %s is overtaken by the live status; answering from the status", entry.key)

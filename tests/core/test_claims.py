@@ -104,3 +104,30 @@ async def test_a_live_process_renews_what_it_has_not_finished(database: Database
     finally:
         await busy.close()
         await other.close()
+
+
+async def test_a_burst_of_claims_is_written_in_a_few_transactions_each_won_once(database: Database) -> None:
+    """Two processes each receive the same 200 events at once: every event has one winner, and each process
+    writes its claims in a handful of batches rather than one transaction per event."""
+    one, two = Claims(database, owner="one"), Claims(database, owner="two")
+    keys = [message_key("answers", i) for i in range(200)]
+    won_one, won_two = await asyncio.gather(
+        asyncio.gather(*(one.claim(k) for k in keys)), asyncio.gather(*(two.claim(k) for k in keys))
+    )
+    assert all(a != b for a, b in zip(won_one, won_two, strict=True))  # exactly one of the two, for each
+    assert one.won + two.won == 200 and one.lost + two.lost == 200
+    assert one._takes.items == 200 and one._takes.batches <= 10
+    # and a repeat inside one burst is lost by the same process, not won twice
+    again = await asyncio.gather(*(one.claim(message_key("answers", 999)) for _ in range(3)))
+    assert again.count(True) == 1
+
+
+async def test_events_finished_together_are_all_marked_done(database: Database) -> None:
+    claims = Claims(database, owner="one")
+    keys = [message_key("answers", i) for i in range(50)]
+    assert all(await asyncio.gather(*(claims.claim(k) for k in keys)))
+    await asyncio.gather(*(claims.finish(k) for k in keys[:40]))
+    assert claims._finishes.items == 40 and claims._finishes.batches < 40
+    async with database.begin() as conn:
+        done = (await conn.execute(select(Claim.key).where(Claim.done == True))).scalars().all()  # noqa: E712
+    assert sorted(done) == sorted(keys[:40])

@@ -160,3 +160,27 @@ def test_shouting_a_question_gets_it_answered_and_flags_upset(router: Router) ->
 def test_distress_keeps_the_question_inside_it(router: Router) -> None:
     route = router.route("this is unacceptable, are my photos gone forever?")
     assert (route.intent, route.also, route.topics) == ("distress", "status", ("photos",))
+
+
+@pytest.mark.parametrize(
+    ("written", "intent"), [("any updtes?", "status"), ("wat happend", "status"), ("is it restord yet", "status")]
+)
+def test_a_cue_word_one_slip_away_is_read_as_the_cue(router: Router, written: str, intent: str) -> None:
+    assert router.route(written).intent == intent
+
+
+def test_a_real_word_is_not_respelt_into_a_word_that_declines(router: Router) -> None:
+    """'lights' is one letter from 'rights' (an off-topic cue): correction only ever aims at question cues."""
+    assert "lights" in router.spell("i cannot turn on my lights from work")
+    assert router.route("i cannot turn on my lights from work").intent != "offtopic"
+
+
+@pytest.mark.parametrize(
+    "text", ["when's the next update?", "thanks for the info. when is the next update", "what did the last update say"]
+)
+def test_a_question_about_an_update_is_answered_from_the_status(router: Router, text: str) -> None:
+    assert router.route(text).intent == "status"
+
+
+def test_how_to_get_updates_is_not_a_status_question(router: Router) -> None:
+    assert router.route("how do i get the next update by dm").intent != "status"

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import math
 import socket
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from bot.core.knowledge import KnowledgeBase
+from bot.core.prompts import load_prompts
 from bot.core.semantic import HybridRetriever, WordLlamaEmbedder, combine
 
 PROMPTS = Path(__file__).resolve().parents[2] / "prompts"
@@ -59,3 +62,23 @@ def test_staff_edits_reach_the_semantic_index(embedder: WordLlamaEmbedder) -> No
     kb.add("Can I bring my phone to a repair shop?", "Please wait until the outage is over.", ["repair", "shop"])
     top = retriever.search("may I take my handset to a repair shop", k=1)[0]
     assert top.key == "can-i-bring-my-phone-to-a-repair-shop"
+
+
+@pytest.mark.parametrize(
+    "text", ["is my calendar restored yet", "¿Cuándo vuelven mis fotos?", "PHOTOS!!!", "a", "contacts contacts"]
+)
+def test_one_question_is_embedded_as_the_library_embeds_it(embedder: WordLlamaEmbedder, text: str) -> None:
+    """The single-text path (no batch padding) gives the library's own vector."""
+    assert embedder._single
+    one = embedder.embed([text])
+    assert one.shape == (1, embedder.dim)
+    assert np.allclose(one[0], embedder._model.embed([text], norm=True)[0], atol=1e-5)
+    assert np.allclose(embedder.embed([text, "other"])[0], one[0], atol=1e-5)
+
+
+def test_a_text_with_no_known_token_has_no_direction_and_matches_nothing(embedder: WordLlamaEmbedder) -> None:
+    vec = embedder.embed([""])[0]
+    assert not np.isnan(vec).any() and not vec.any()
+    kb = KnowledgeBase(load_prompts(PROMPTS).faq)
+    for match in HybridRetriever(kb, embedder).search("", k=3):
+        assert match.semantic == 0.0 and not math.isnan(match.confidence)

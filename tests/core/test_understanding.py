@@ -78,3 +78,21 @@ def test_an_unknown_state_is_reported_with_its_line() -> None:
 
     with pytest.raises(KnowledgeError, match=r"line 3.*Unknown state 'fixed'"):
         parse_faq("# FAQ\n\n## Is it fixed?\nStates: fixed\n\nNot yet.\n")
+
+
+def test_a_plausible_but_unsure_match_is_offered_as_a_guess_with_a_person() -> None:
+    """Between FAQ_PLAUSIBLE and FAQ_CONFIDENT the top entry is quoted, said to be a guess, and a person
+    offered; below it the bot says it does not know."""
+    from bot.core.router import FAQ_CONFIDENT, FAQ_PLAUSIBLE, Route
+
+    kb = KnowledgeBase.from_files(PROMPTS / "faq.md")
+    u = make(kb)
+    key = "can-i-take-the-battery-out-or-turn-my-phone-off"
+    entry = kb.get(key)
+    assert entry is not None
+    guess = u.draft(Route("unknown", (FAQ_PLAUSIBLE + FAQ_CONFIDENT) / 2, "x", faq_key=key), STATUS)
+    assert guess.faq_keys == (key,) and guess.offer_human and guess.escalate is None
+    assert entry.answer in guess.text and "not completely sure" in guess.text
+    assert entry.question not in guess.text  # "Can I take the battery out?" would read as advice
+    unsure = u.draft(Route("unknown", FAQ_PLAUSIBLE - 0.01, "x", faq_key=key), STATUS)
+    assert unsure.faq_keys == () and unsure.offer_human and entry.answer not in unsure.text

@@ -22,6 +22,7 @@ What folding does (each step optional where noted):
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -32,6 +33,7 @@ __all__ = ["Folded", "digit_lookalikes", "fold", "fold_char", "letter_lookalikes
 _MARKDOWN = frozenset("*_~`|#>\\")
 _DROP_CATEGORIES = frozenset({"Cf", "Mn", "Me", "Cc"})
 _KEEP_CONTROL = frozenset("\t\n\r\x0b\x0c")
+_ASCII_SPACES = str.maketrans({ch: " " for ch in _KEEP_CONTROL})
 
 
 @cache
@@ -130,11 +132,17 @@ def fold(
     digits_lookalike: bool = False,
 ) -> Folded:
     """Fold text for judging (see the module docstring); linear in the length of text."""
-    if text.isascii() and not markdown and not squeeze and text.isprintable():
-        return Folded(text.lower() if casefold else text, range(len(text)), text)
+    if text.isascii() and not markdown and not squeeze:
+        if text.isprintable():
+            return Folded(text.lower() if casefold else text, range(len(text)), text)
+        spaced = text.translate(_ASCII_SPACES)  # line breaks and tabs are spaces; the length is unchanged
+        if spaced.isprintable():
+            return Folded(spaced.lower() if casefold else spaced, range(len(text)), text)
+    if not squeeze:
+        return _fold_runs(text, casefold, confusables, digits_lookalike, markdown)
     chars: list[str] = []
     origin: list[int] = []
-    last_space = squeeze
+    last_space: bool = squeeze
     for i, ch in enumerate(text):
         if markdown and ch in _MARKDOWN:
             continue
@@ -151,4 +159,33 @@ def fold(
     if squeeze and chars and chars[-1] == " ":
         chars.pop()
         origin.pop()
+    return Folded("".join(chars), origin, text)
+
+
+_SPECIAL = re.compile(r"[^\x20-\x7e]")  # what printable ASCII runs are split on
+_SPECIAL_OR_MARKDOWN = re.compile(r"[^\x20-\x7e]|[*_~`|#>\\]")
+
+
+def _fold_runs(text: str, casefold: bool, confusables: bool, digits_lookalike: bool, markdown: bool) -> Folded:
+    """`fold` without squeezing: printable ASCII runs are copied whole, the rest per character."""
+    chars: list[str] = []
+    origin: list[int] = []
+    pos = 0
+    for m in (_SPECIAL_OR_MARKDOWN if markdown else _SPECIAL).finditer(text):
+        i = m.start()
+        if i > pos:
+            run = text[pos:i]
+            chars.append(run.lower() if casefold else run)
+            origin.extend(range(pos, i))
+        pos = i + 1
+        if markdown and text[i] in _MARKDOWN:
+            continue
+        folded = fold_char(text[i], casefold, confusables, digits_lookalike)
+        if folded:
+            chars.append(folded)
+            origin.extend([i] * len(folded))
+    if pos < len(text):
+        run = text[pos:]
+        chars.append(run.lower() if casefold else run)
+        origin.extend(range(pos, len(text)))
     return Folded("".join(chars), origin, text)

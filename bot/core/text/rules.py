@@ -8,11 +8,12 @@ a regular expression, judged on folded, stemmed text (`bot.core.text.judge`; pro
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from bot.core.errors import KnowledgeError
 from bot.core.text.judge import NeverRule, RuleSyntaxError, parse_never_rule
 from bot.core.text.judge import violations as judge_violations
+from bot.core.text.normalize import fold
 
 __all__ = ["AlwaysRule", "SafetyRules", "parse_safety"]
 
@@ -23,7 +24,7 @@ _SECTION = re.compile(r"^##\s+(.*?)\s*$")
 
 def _word_pattern(word: str) -> str:
     """A when-word as a regex: whole words, case-insensitive, plurals tolerated."""
-    parts = [re.escape(p) for p in word.lower().split()]
+    parts = [re.escape(p) for p in fold(word, markdown=True).text.split()]  # matched on folded text
     last = parts[-1]
     if len(last) > 2 and last.endswith("y") and last[-2] not in "aeiou":
         parts[-1] = last[:-1] + "(?:y|ies)"
@@ -46,11 +47,26 @@ class AlwaysRule:
 class SafetyRules:
     always: tuple[AlwaysRule, ...]
     never: tuple[NeverRule, ...]
+    _answer_memo: dict[str, tuple[bool, ...]] = field(default_factory=dict, compare=False, repr=False)
 
     def applicable(self, question: str, answer: str) -> list[str]:
-        """Standing instructions to append to this answer, in file order."""
-        both = f"{question}\n{answer}"
-        return [r.text for r in self.always if r.applies(both)]
+        """Standing instructions to append to this answer, in file order.
+
+        The when-words are looked for in the folded question and answer ("ＲＥＳＥＴ" and "rеset" with a
+        Cyrillic "е" are "reset"). Answers repeat, so what applies to an answer's text is remembered.
+        """
+        asked = self._touched(question)
+        answered = self._answer_memo.get(answer)
+        if answered is None:
+            answered = self._touched(answer)
+            if len(self._answer_memo) >= 4096:
+                self._answer_memo.clear()
+            self._answer_memo[answer] = answered
+        return [r.text for r, a, b in zip(self.always, asked, answered, strict=True) if a or b]
+
+    def _touched(self, text: str) -> tuple[bool, ...]:
+        folded = fold(text, markdown=True).text if text else ""
+        return tuple(r.applies(folded) for r in self.always)
 
     def violations(self, text: str) -> list[str]:
         """The Never rules the text breaks, as written ([] means it may be sent)."""
@@ -104,7 +120,7 @@ def _always_rule(item: str, file: str, number: int, when: tuple[str, ...] = ()) 
             raise KnowledgeError("'(when: ...)' lists no words.", file, number)
     if not item:
         raise KnowledgeError("This instruction is empty.", file, number)
-    pattern = re.compile("|".join(_word_pattern(w) for w in when), re.IGNORECASE) if when else None
+    pattern = re.compile("|".join(_word_pattern(w) for w in when)) if when else None
     return AlwaysRule(item, when, pattern)
 
 

@@ -63,6 +63,7 @@ _UNIT = re.compile(
 )
 _MEID_LABEL = re.compile(r"meid|esn")
 _YEAR = re.compile(r"(?:19|20)\d\d")
+_SIX_DIGITS = re.compile(r"(?:[^0-9]*[0-9]){6}")  # fewer ASCII digits than this: only spoken IDs can be here
 
 
 @dataclass(frozen=True, slots=True)
@@ -208,7 +209,7 @@ class IdScanner:
         if not text:
             return []
         folded = fold(text, casefold=True, confusables=True, digits_lookalike=True)
-        if sum(ch.isdigit() for ch in folded.text) < 6 and self._serial_search is None:
+        if self._serial_search is None and not _SIX_DIGITS.match(folded.text):
             return self._to_source(folded, self._spoken(folded.text))
         ftext = _SANDWICH.sub(lambda m: "".join(_SANDWICH_DIGIT[c] for c in m.group(0)), folded.text)
         found: list[tuple[int, int, DeviceId]] = []

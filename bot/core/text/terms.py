@@ -181,6 +181,7 @@ class FuzzyLexicon:
     def __init__(self, words: Iterable[str]) -> None:
         self.words = frozenset(w for w in words if len(w) >= 4 and not w.isdigit())
         self._by_delete: dict[str, set[str]] = {}
+        self._seen: dict[str, tuple[str, float] | None] = {}
         for w in self.words:
             for variant in _deletes(w) | {w}:
                 self._by_delete.setdefault(variant, set()).add(w)
@@ -189,6 +190,17 @@ class FuzzyLexicon:
         """(the closest known word, a weight < 1) or None. Short words must keep their first letter."""
         if len(word) < 4 or word.isdigit():
             return None
+        try:
+            return self._seen[word]  # the same words come back all day
+        except KeyError:
+            pass
+        found = self._correct(word)
+        if len(self._seen) >= 20_000:
+            self._seen.clear()
+        self._seen[word] = found
+        return found
+
+    def _correct(self, word: str) -> tuple[str, float] | None:
         limit = 1 if len(word) <= 6 else 2
         candidates: set[str] = set()
         for variant in _deletes(word) | {word}:

@@ -63,3 +63,33 @@ def test_every_folded_character_comes_from_the_original(text: str) -> None:
 @given(st.text(alphabet=st.characters(categories=["Nd"]), max_size=30))
 def test_decimal_digits_fold_to_ascii_digits(text: str) -> None:
     assert all(ch in "0123456789" for ch in fold(text).text)
+
+
+def _per_character(
+    text: str, casefold: bool, confusables: bool, digits: bool, markdown: bool
+) -> tuple[str, list[int]]:
+    chars: list[str] = []
+    origin: list[int] = []
+    for i, ch in enumerate(text):
+        if markdown and ch in "*_~`|#>\\":
+            continue
+        for out in fold_char(ch, casefold, confusables, digits):
+            chars.append(out)
+            origin.append(i)
+    return "".join(chars), origin
+
+
+@given(
+    st.text(alphabet=st.sampled_from("ab Z09*_~`|#>\\\t\n\x7f\x00é—’аοΙ１٣①＊\u200b\u00adßİ🙂"), max_size=40)
+    | st.text(max_size=40),
+    st.booleans(),
+    st.booleans(),
+    st.booleans(),
+    st.booleans(),
+)
+def test_the_fast_paths_fold_as_character_by_character_folding_does(
+    text: str, casefold: bool, confusables: bool, digits: bool, markdown: bool
+) -> None:
+    """ASCII text and printable-ASCII runs are folded in bulk; the result is what folding each character gives."""
+    folded = fold(text, casefold=casefold, confusables=confusables, digits_lookalike=digits, markdown=markdown)
+    assert (folded.text, list(folded.origin)) == _per_character(text, casefold, confusables, digits, markdown)

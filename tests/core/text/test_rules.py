@@ -76,3 +76,16 @@ def test_a_short_when_word_ending_in_y_also_matches_its_plural() -> None:
     rules = parse_safety("## Always\n- Never share your code. (when: spy)\n## Never\n- factory reset\n")
     assert rules.applicable("are there spies on my phone?", "") == ["Never share your code."]
     assert rules.applicable("a spy?", "") == ["Never share your code."]
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["should I ＲＥＳＥＴ it", "should I r\u0435set it", "should I **reset** it", "should I re\u200bset it", "RESET?"],
+)
+def test_when_words_are_found_however_they_are_spelled(question: str) -> None:
+    """Full-width, a Cyrillic look-alike, markdown and invisible characters: the question still touches "reset"."""
+    rules = parse_safety(RULES)
+    assert "Do not reset it, not even once." in rules.applicable(question, "")
+    assert "Do not reset it, not even once." in rules.applicable("", question)  # in the answer too, remembered
+    assert "Do not reset it, not even once." in rules.applicable("", question)
+    assert "Do not reset it, not even once." not in rules.applicable("preset", "")

@@ -23,7 +23,7 @@ class RegisterDeviceModal(Form, title="Register your phone"):
 
     device_id: discord.ui.TextInput[RegisterDeviceModal] = discord.ui.TextInput(
         label="IMEI or MEID (dial *#06# to see it)",
-        placeholder="e.g. 35 209900 176148 1",
+        placeholder="15 digits, spaces and dashes are fine",
         min_length=1,
         max_length=100,
     )

@@ -42,7 +42,7 @@ def test_long_text_is_split_into_at_most_max_messages() -> None:
     final, parts = outgoing(max_messages=2).check(text)
     assert 1 < len(parts) <= 2
     assert all(len(p) <= 2000 for p in parts)
-    assert parts[0] in final or final.startswith(parts[0][:100])
+    assert final.startswith(parts[0][:100])  # the first message is the start of the answer
 
 
 def test_memory_is_bounded() -> None:

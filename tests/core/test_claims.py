@@ -5,9 +5,10 @@ from __future__ import annotations
 import asyncio
 from datetime import timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import event, func, select, text, update
+from sqlalchemy.exc import SQLAlchemyError
 
-from bot.core.claims import Claim, Claims, edit_key, interaction_key, message_key
+from bot.core.claims import BATCH, Claim, Claims, edit_key, interaction_key, message_key
 from bot.core.db import Database
 from bot.core.models import utcnow
 
@@ -104,3 +105,76 @@ async def test_a_live_process_renews_what_it_has_not_finished(database: Database
     finally:
         await busy.close()
         await other.close()
+
+
+class Statements:
+    """Counts the statements that reach the database, by their first words."""
+
+    def __init__(self, database: Database) -> None:
+        self.seen: list[str] = []
+        event.listen(database.engine.sync_engine, "before_cursor_execute", self._note)
+        self._engine = database.engine.sync_engine
+
+    def _note(self, conn: object, cursor: object, statement: str, *args: object) -> None:
+        self.seen.append(" ".join(statement.split()[:3]).upper())
+
+    def count(self, prefix: str) -> int:
+        return sum(s.startswith(prefix) for s in self.seen)
+
+    def close(self) -> None:
+        event.remove(self._engine, "before_cursor_execute", self._note)
+
+
+async def test_a_burst_of_claims_is_written_in_a_few_statements_not_one_each(database: Database) -> None:
+    claims = Claims(database, owner="one")
+    statements = Statements(database)
+    try:
+        keys = [message_key("answers", i) for i in range(200)]
+        results = await asyncio.gather(*(claims.claim(k) for k in keys))
+        assert all(results)
+        inserts = statements.count("INSERT INTO CLAIMS")
+        assert 1 <= inserts <= 1 + -(-len(keys) // BATCH)  # the first alone, then the rest together
+        for k in keys:
+            claims.finish_soon(k)
+        await claims.close()
+        assert statements.count("UPDATE CLAIMS SET") <= 1 + -(-len(keys) // BATCH)
+    finally:
+        statements.close()
+    async with database.begin() as conn:
+        assert await conn.scalar(select(func.count()).select_from(Claim).where(Claim.done == True)) == 200  # type: ignore[arg-type]  # noqa: E712
+
+
+async def test_one_event_delivered_twice_at_once_is_handled_once(database: Database) -> None:
+    claims = Claims(database)
+    key = message_key("answers", 21)
+    results = await asyncio.gather(claims.take(key), claims.take(key), claims.take(message_key("answers", 22)))
+    assert [r.won for r in results] == [True, False, True]
+    assert (claims.won, claims.lost) == (2, 1)
+
+
+async def test_a_claim_whose_handler_was_cancelled_is_left_for_another_process(database: Database) -> None:
+    mine = Claims(database, owner="mine", lease=timedelta(seconds=30))
+    other = Claims(database, owner="other", lease=timedelta(seconds=30))
+    key = message_key("answers", 31)
+    try:
+        waiting = asyncio.ensure_future(mine.take(key))
+        await asyncio.sleep(0)  # asked: in the next statement
+        waiting.cancel()  # the handler is cut short (a shutdown) while its claim is being written
+        while mine._taker is not None and not mine._taker.done():
+            await asyncio.sleep(0.01)
+        assert waiting.cancelled()
+        assert mine._held == set()  # not renewed: its lease runs out, and then another process takes it
+        outcome = await other.take(key)
+        assert not outcome.won and outcome.retry_at is not None
+    finally:
+        await mine.close()
+        await other.close()
+
+
+async def test_when_the_statement_fails_every_claim_in_it_hears_so(database: Database) -> None:
+    claims = Claims(database)
+    async with database.begin() as conn:
+        await conn.execute(text("DROP TABLE claims"))
+    asked = asyncio.gather(*(claims.take(message_key("answers", i)) for i in range(3)), return_exceptions=True)
+    results = await asyncio.wait_for(asked, 30)  # (not a timing check: a claim left waiting would hang the test)
+    assert all(isinstance(r, SQLAlchemyError) for r in results)

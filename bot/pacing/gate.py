@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections import deque
 from collections.abc import Callable
 
@@ -11,11 +10,27 @@ from collections.abc import Callable
 Room = Callable[[float], float | None]
 
 
-class Gate:
-    """Waiters take their turn in order; only the first in line watches the budget (no thundering herd)."""
+class _Waiter:
+    __slots__ = ("woken",)
 
     def __init__(self) -> None:
-        self._line: deque[asyncio.Event] = deque()
+        self.woken: asyncio.Future[None] | None = None
+
+    def wake(self) -> None:
+        if self.woken is not None and not self.woken.done():
+            self.woken.set_result(None)
+
+
+class Gate:
+    """Waiters take their turn in order; only the first in line watches the budget (no thundering herd).
+
+    The first in line sleeps on a plain future with a timer, not `asyncio.wait_for`: that wraps the wait in
+    a task of its own and takes two or three more turns of the event loop to wake, and on a busy loop
+    every turn is late. The moment a slot frees is the moment a paced request should leave.
+    """
+
+    def __init__(self) -> None:
+        self._line: deque[_Waiter] = deque()
 
     @property
     def waiting(self) -> int:
@@ -23,11 +38,12 @@ class Gate:
 
     async def turn(self, room: Room, take: Callable[[], None], clock: Callable[[], float] | None = None) -> bool:
         """Wait until `room` says there is room, then `take` it (in the same step). True if it waited."""
-        now = clock or asyncio.get_running_loop().time
+        loop = asyncio.get_running_loop()
+        now = clock or loop.time
         if not self._line and room(now()) == 0:
             take()
             return False
-        me = asyncio.Event()
+        me = _Waiter()
         self._line.append(me)
         try:
             while True:
@@ -39,9 +55,13 @@ class Gate:
                         take()
                         self.wake()  # the next in line looks for room in its turn
                         return True
-                me.clear()
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(me.wait(), timeout)
+                me.woken = loop.create_future()
+                timer = loop.call_later(timeout, me.wake) if timeout is not None else None
+                try:
+                    await me.woken
+                finally:
+                    if timer is not None:
+                        timer.cancel()
         except BaseException:
             if me in self._line:
                 first = self._line[0] is me
@@ -53,4 +73,4 @@ class Gate:
     def wake(self) -> None:
         """The budget changed: the first in line looks again."""
         if self._line:
-            self._line[0].set()
+            self._line[0].wake()

@@ -90,7 +90,7 @@ class Pacing:
             return await original(route, **kwargs)
         route_key, major = route.key, route.major_parameters
         bucket = self.buckets.get(route_key, major)
-        await bucket.gate.turn(bucket.room, bucket.take)
+        await bucket.gate.turn(bucket.room, bucket.take, spare=bucket.spare)
         try:
             ticket = None if route.path.startswith(GLOBAL_EXEMPT) else await self.pacer.acquire()
             try:

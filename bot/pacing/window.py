@@ -115,23 +115,30 @@ class GlobalPacer:
         return ends
 
     # -- the slot ---------------------------------------------------------------------------------------
-    def _room(self, now: float) -> float | None:
+    def _free(self, now: float) -> tuple[int, float | None]:
+        """(how many may go now, seconds until the first slot frees: None while none has left)."""
         ends = self._ends()
         live = [(ends(slot), slot) for slot in self._slots]
         if any(end <= now for end, _ in live):
             live = [(end, slot) for end, slot in live if end > now]
             self._slots = [slot for _, slot in live]
-        if self._unsent + len(live) < self.limit:
-            return 0
+        first = min(end for end, _ in live) - now + 1e-6 if live else None
+        return self.limit - self._unsent - len(live), first
+
+    def _room(self, now: float) -> float | None:
+        free, first = self._free(now)
         # the first slot to end frees room; an unsent request only once it leaves
-        return min(end for end, _ in live) - now + 1e-6 if live else None
+        return 0 if free > 0 else first
+
+    def _spare(self, now: float) -> int:
+        return max(0, self._free(now)[0])
 
     def _take(self) -> None:
         self._unsent += 1
 
     async def acquire(self) -> Ticket:
         started = self.now()
-        waited = await self._gate.turn(self._room, self._take, self.now)
+        waited = await self._gate.turn(self._room, self._take, self.now, self._spare)
         now = self.now()
         self.stats.granted += 1
         if waited:
@@ -197,4 +204,5 @@ class GlobalPacer:
         self._notify()
 
     def _notify(self) -> None:
-        self._gate.wake()
+        if self._gate.waiting:
+            self._gate.wake(self._spare(self.now()))

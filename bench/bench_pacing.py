@@ -152,7 +152,7 @@ class Result:
             f"  Discord's limits allow these requests in {self.bound:.2f} s at best (bound by {self.bound_by}): "
             f"{self.of_limits * 100:.0f}% of what the limits allow",
         ]
-        if self.paced_bound:
+        if self.paced_bound and self.bound_by.startswith("global"):  # (else a route's bucket bounds the time)
             out.append(f"  the first 50 went over {self.first_window:.2f} s; given that, the limits allow the rest by "
                        f"{self.paced_bound:.2f} s: the pacer used {self.pacing * 100:.0f}% of the allowance after them")
         out += [
@@ -445,7 +445,7 @@ async def amain(args: argparse.Namespace) -> None:
                     f"  {label:<20} {ms:5.0f} ms: {res.answered}/{res.asked} answered, "
                     f"p50 {pct(res.waits, 0.5):6.2f} s p99 {pct(res.waits, 0.99):6.2f} s, "
                     f"{res.allowance * 100:4.0f}% of 50/s, {res.of_limits * 100:4.0f}% of what the limits allow"
-                    + (f" ({res.pacing * 100:3.0f}% after the first 50)" if name == "dm-burst" else "")
+                    + (f" ({res.pacing * 100:3.0f}% after the first 50)" if res.bound_by.startswith("global") else "")
                     + f", 429s {sum(res.limited.values())}, req/answer {res.ok / max(1, res.answered):.2f}"
                 )
     print("\nsummary:")

@@ -85,6 +85,9 @@ class Settings(BaseSettings):
     dm_per_second: float = Field(default=0.5, gt=0, le=20)
     ticket_sla_minutes: int = Field(default=30, ge=0, le=10080)
     surge_mode: Literal["auto", "off", "always"] = "auto"
+    surge_queued_requests: int = Field(default=25, ge=1, le=100_000)
+    surge_thread_wait_seconds: float = Field(default=3.0, gt=0, le=3600, allow_inf_nan=False)
+    surge_calm_seconds: float = Field(default=60.0, ge=1, le=86_400, allow_inf_nan=False)
 
     knowledge_dir: Path = Path("prompts")
     data_dir: Path = Path("data")
@@ -259,6 +262,17 @@ HINTS: dict[str, str] = {
     ),
     "data_dir": "put the folder for the sandbox's database and key, logs and large exports, e.g. data/",
     "surge_mode": "put auto (switch when requests queue for Discord's limits), off, or always",
+    "surge_queued_requests": (
+        "put how many requests waiting for Discord's global limit start a surge (SURGE_MODE=auto), a whole "
+        "number of at least 1, e.g. 25 (half a second of Discord's 50 per second)"
+    ),
+    "surge_thread_wait_seconds": (
+        "put how many seconds the next thread in a support channel may have to wait for Discord before a "
+        "surge starts (SURGE_MODE=auto), more than 0 and at most 3600, e.g. 3"
+    ),
+    "surge_calm_seconds": (
+        "put how many seconds without waiting end a surge, between 1 and 86400, e.g. 60"
+    ),
     "knowledge_dir": "put the folder holding faq.md and safety.md, e.g. prompts/",
     "log_level": "put one of DEBUG, INFO, WARNING, ERROR, CRITICAL",
     "health_port": "put a free TCP port for /healthz and /metrics, e.g. 9100, or leave it empty for none",

@@ -49,6 +49,7 @@ def test_defaults(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     assert s.status_poll_seconds == 60
     assert s.knowledge_dir == Path("prompts")
     assert s.openai_api_key is None
+    assert (s.surge_queued_requests, s.surge_thread_wait_seconds, s.surge_calm_seconds) == (25, 3.0, 60.0)
 
 
 def test_lists_and_case(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
@@ -79,6 +80,14 @@ def test_lists_and_case(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None
         ("DEVICE_SERIAL_PATTERN", "([A-Z", "DEVICE_SERIAL_PATTERN"),
         ("DISCORD_API_BASE", "discord.com", "DISCORD_API_BASE"),
         ("LOG_LEVEL", "LOUD", "LOG_LEVEL"),
+        ("SURGE_QUEUED_REQUESTS", "0", "SURGE_QUEUED_REQUESTS"),
+        ("SURGE_QUEUED_REQUESTS", "many", "SURGE_QUEUED_REQUESTS"),
+        ("SURGE_QUEUED_REQUESTS", "2.5", "SURGE_QUEUED_REQUESTS"),
+        ("SURGE_THREAD_WAIT_SECONDS", "0", "SURGE_THREAD_WAIT_SECONDS"),
+        ("SURGE_THREAD_WAIT_SECONDS", "nan", "SURGE_THREAD_WAIT_SECONDS"),
+        ("SURGE_THREAD_WAIT_SECONDS", "-3", "SURGE_THREAD_WAIT_SECONDS"),
+        ("SURGE_CALM_SECONDS", "0.5", "SURGE_CALM_SECONDS"),
+        ("SURGE_CALM_SECONDS", "inf", "SURGE_CALM_SECONDS"),
     ],
 )
 def test_bad_setting_is_one_plain_sentence(

@@ -49,7 +49,12 @@ def reaction_route(channel_id: int) -> discord.http.Route:
 class Surge(commands.Cog):
     def __init__(self, bot: SupportBot) -> None:
         self.bot = bot
-        self.detector = SurgeDetector()
+        settings = bot.settings
+        self.detector = SurgeDetector(
+            queued_threshold=settings.surge_queued_requests,
+            wait_threshold=settings.surge_thread_wait_seconds,
+            calm=settings.surge_calm_seconds,
+        )
         self.digests: dict[int, PublicDigest] = {}
         self.posts: dict[int, discord.Message] = {}
         self._editors: dict[int, asyncio.Task[None]] = {}

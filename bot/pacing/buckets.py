@@ -40,6 +40,12 @@ class Bucket:
         self.remaining -= 1
         self.in_flight += 1
 
+    def spare(self, now: float) -> int:
+        """How many more may go now."""
+        if not self.known:
+            return 1 if self.in_flight == 0 else 0
+        return max(0, self.remaining) if self.room(now) == 0 else 0
+
     @property
     def hot(self) -> bool:
         """Out of budget or with requests queued: more requests here will wait."""

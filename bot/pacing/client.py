@@ -3,7 +3,8 @@
 discord.py keeps its own per-bucket locks and, when a response says `Remaining: 0`, makes that call wait
 `Reset-After` before returning. Two layers would serialise each other, so pace() takes over: discord.py's
 buckets are replaced by a stand-in that never waits, and ours learn from the responses' headers, which an
-aiohttp trace hands us for every try (429s included) together with the moment each request left.
+aiohttp trace hands us for every try (429s included) together with the moment each request left (its
+headers, or, for a request with a body, the body's first bytes: aiohttp sends small headers with them).
 """
 
 from __future__ import annotations
@@ -89,7 +90,7 @@ class Pacing:
             return await original(route, **kwargs)
         route_key, major = route.key, route.major_parameters
         bucket = self.buckets.get(route_key, major)
-        await bucket.gate.turn(bucket.room, bucket.take)
+        await bucket.gate.turn(bucket.room, bucket.take, spare=bucket.spare)
         try:
             ticket = None if route.path.startswith(GLOBAL_EXEMPT) else await self.pacer.acquire()
             try:
@@ -111,12 +112,18 @@ class Pacing:
 
     def attach(self, config: aiohttp.TraceConfig) -> None:
         config.on_request_headers_sent.append(self._on_sent)
+        config.on_request_chunk_sent.append(self._on_body)
         config.on_request_end.append(self._on_end)
 
     async def _on_sent(self, session: object, ctx: SimpleNamespace, params: object) -> None:
         call = _call_of(ctx)
         if call is not None and call.ticket is not None:
             self.pacer.sent(call.ticket)
+
+    async def _on_body(self, session: object, ctx: SimpleNamespace, params: object) -> None:
+        call = _call_of(ctx)
+        if call is not None and call.ticket is not None:
+            self.pacer.body_sent(call.ticket)
 
     async def _on_end(self, session: object, ctx: SimpleNamespace, params: aiohttp.TraceRequestEndParams) -> None:
         call = _call_of(ctx)

@@ -341,3 +341,9 @@ async def test_in_a_surge_identical_questions_are_answered_once_in_a_pinned_post
     odd = await d.user_says(world.alice, world.support, "my cat walked on the keyboard and sent a fax")
     reply = await runner.wait(d.wait_for_message(lambda m: m.channel_id == odd.id, after=odd))
     assert reply.pings.empty
+
+
+async def test_the_surge_thresholds_are_the_operators(world: World, start_bot: StartBot) -> None:
+    runner = await start_bot(surge_queued_requests=7, surge_thread_wait_seconds=0.5, surge_calm_seconds=12)
+    detector = runner.bot.get_cog("Surge").detector  # type: ignore[union-attr]
+    assert (detector.queued_threshold, detector.wait_threshold, detector.calm) == (7, 0.5, 12.0)

@@ -82,3 +82,52 @@ async def test_a_global_429_widens_the_margin() -> None:
     pacer.answered(t, global_429=True)
     assert pacer.margin > before
     assert pacer.stats.global_429s == 1
+
+
+def counted(pacer: GlobalPacer, ticket: Ticket, one_way: float) -> None:
+    """The response says the server counted the request `one_way` seconds (on its clock) after it left."""
+    assert ticket.slot is not None
+    pacer.answered(ticket, server_time=ticket.slot.sent_wall + one_way)
+
+
+async def learn(pacer: GlobalPacer, clock: Clock, one_ways: list[float]) -> None:
+    """Earlier requests, one at a time, and when the server counted each; their windows are long over."""
+    for one_way in one_ways:
+        t = await pacer.acquire()
+        pacer.sent(t)
+        counted(pacer, t, one_way)
+        pacer.release(t)
+        clock.now += 2 * pacer.window
+
+
+async def test_a_slot_ends_a_window_after_the_server_counted_its_request() -> None:
+    clock = Clock()
+    pacer = GlobalPacer(limit=2, window=1.0, min_margin=0.005, clock=clock)
+    await learn(pacer, clock, [0.010, 0.100] * 4)  # the way there takes 10 to 100 ms
+    assert pacer.margin > 0.08  # the spread (90 ms), which a slot whose arrival is unknown waits out
+    start = clock.now
+    early, late = await take(pacer, 2)
+    pacer.sent(early)
+    pacer.sent(late)
+    counted(pacer, early, 0.010)  # as quick as any
+    counted(pacer, late, 0.100)  # held up 90 ms on the way (or at a busy server)
+    clock.now = start + 1.0 + 0.005 + 0.001
+    assert pacer._room(clock()) == 0  # the early one's slot is over: no need to wait out the spread
+    pacer.sent(await pacer.acquire())
+    wait = pacer._room(clock())
+    assert wait is not None
+    assert wait > 0.08  # the late one was counted 90 ms later: its slot lasts that much longer
+    clock.now = start + 1.0 + 0.090 + 0.005 + 0.001
+    assert pacer._room(clock()) == 0
+
+
+async def test_a_slot_whose_arrival_is_unknown_waits_out_the_spread() -> None:
+    clock = Clock()
+    pacer = GlobalPacer(limit=1, window=1.0, min_margin=0.005, clock=clock)
+    await learn(pacer, clock, [0.010, 0.100] * 4)
+    start = clock.now
+    pacer.sent(await pacer.acquire())  # ... and no response yet
+    clock.now = start + 1.0 + 0.005 + 0.001
+    assert pacer._room(clock()) != 0
+    clock.now = start + 1.0 + 0.090 + 0.001
+    assert pacer._room(clock()) == 0

@@ -4,9 +4,11 @@ a simulated round trip away. Counts requests and 429s on the wire; no timing ass
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import AsyncIterator
 from typing import Any
 
+import aiohttp
 import discord
 import pytest
 from aiohttp import web
@@ -133,3 +135,35 @@ async def test_429s_caused_by_someone_else_are_counted_and_waited_out(sandbox: S
     assert sum(r.status == 200 for r in sandbox.driver.requests("POST")) == 6  # the 429 was retried
     assert pacing.pacer.stats.bucket_429s == sandbox.driver.rate_limit_hits["message-create"]
     assert pacing.pacer.stats.global_429s == 0
+
+
+async def test_a_request_with_a_body_counts_from_when_the_body_left_not_when_its_headers_did(
+    sandbox: SandboxServer,
+) -> None:
+    # aiohttp reports the headers as sent when it has only buffered them, to write them with the body from
+    # a task of its own: on a busy loop, the request leaves turns later. Counted from the headers, its slot
+    # would end before the server's window did (a 429 "paced" saw once on a loaded machine).
+    (channel,) = await dm_channels(sandbox, 1)
+    loop = asyncio.get_running_loop()
+    busy_until: list[float] = []
+
+    def busy() -> None:  # the loop has other work: the request's body task runs only after this
+        time.sleep(0.05)
+        busy_until.append(loop.time())
+
+    async def on_headers(session: object, ctx: object, params: object) -> None:
+        loop.call_soon(busy)
+
+    http = discord.http.HTTPClient(loop)
+    http.http_trace = aiohttp.TraceConfig()
+    http.http_trace.on_request_headers_sent.append(on_headers)  # before the pacer's own
+    pacing = pace(http, GlobalPacer(limit=LIMIT, window=WINDOW))
+    await http.static_login(sandbox.token)
+    try:
+        busy_until.clear()
+        await send(http, channel.id)
+    finally:
+        await http.close()
+    slot = pacing.pacer._slots[-1]
+    assert len(busy_until) == 1
+    assert slot.sent_at >= busy_until[0]  # counted from when it left

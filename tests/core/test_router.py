@@ -184,3 +184,26 @@ def test_a_question_about_an_update_is_answered_from_the_status(router: Router, 
 
 def test_how_to_get_updates_is_not_a_status_question(router: Router) -> None:
     assert router.route("how do i get the next update by dm").intent != "status"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I'm thinking about ending it all",
+        "honestly if my data is gone I don't see the point of living anymore",
+        "I don't want to be here anymore",
+        "nobody would even notice if I was gone",
+        "I've written my note, goodbye everyone",
+        "I can't do this anymore. I've got the pills lined up",
+        "my partner said he'd kill me if I leave",
+        "my son isn't breathing",
+    ],
+)
+def test_a_risk_to_life_said_indirectly_is_a_crisis(router: Router, text: str) -> None:
+    route = router.route(text)
+    assert route.intent == "distress" and route.crisis, route
+
+
+@pytest.mark.parametrize("text", ["can i let the battery die", "this outage is killing me", "i am done with this app"])
+def test_everyday_words_about_dying_batteries_are_not_a_crisis(router: Router, text: str) -> None:
+    assert not router.route(text).crisis
